@@ -1,0 +1,96 @@
+package com.metaaudiencesync.config;
+
+import com.metaaudiencesync.intake.FileClaimRepository;
+import com.metaaudiencesync.intake.FileIntake;
+import com.metaaudiencesync.meta.AudienceResolver;
+import com.metaaudiencesync.meta.GraphClient;
+import com.metaaudiencesync.normalize.RowBuilder;
+import com.metaaudiencesync.ops.SyncMetrics;
+import com.metaaudiencesync.send.AccountGate;
+import com.metaaudiencesync.send.BatchSender;
+import com.metaaudiencesync.store.BatchStore;
+import com.metaaudiencesync.store.IntakeStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.net.InetAddress;
+
+/** Wires the plain-Java stages the Camel routes call by bean name. */
+@Configuration
+public class CoreBeans {
+    private static final Logger log = LoggerFactory.getLogger(CoreBeans.class);
+
+    @Bean
+    public String instanceId(SyncProperties sync, @Value("${server.port:8080}") String port) {
+        if (sync.getInstanceId() != null && !sync.getInstanceId().isBlank()) return sync.getInstanceId();
+        String host;
+        try { host = InetAddress.getLocalHost().getHostName(); } catch (Exception e) { host = "localhost"; }
+        return host + ":" + port + ":" + java.nio.file.Path.of(sync.getInbox()).toAbsolutePath().normalize().hashCode();
+    }
+
+    @Bean
+    public boolean dryRunMode(SyncProperties sync, MetaProperties meta) {
+        boolean dry = sync.isDryRun() || !meta.hasToken();
+        if (dry) {
+            log.warn("DRY-RUN: {} — batches are written to {} and nothing is sent to Meta",
+                    meta.hasToken() ? "sync.dry-run=true" : "no Meta access token is configured (set META_ACCESS_TOKEN to send)",
+                    java.nio.file.Path.of(sync.getOutbox()).toAbsolutePath());
+        }
+        return dry;
+    }
+
+    @Bean
+    public SyncMetrics syncMetrics(MeterRegistry registry) { return new SyncMetrics(registry); }
+
+    @Bean
+    public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) {
+        return new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2));
+    }
+
+    @Bean
+    public IntakeStore intakeStore(JdbcTemplate jdbc, TransactionTemplate tx, BatchStore batches, String instanceId, SyncProperties sync) {
+        return new IntakeStore(jdbc, tx, batches, instanceId, sync.getLeaseTime().toMillis());
+    }
+
+    @Bean
+    public FileClaimRepository fileClaims(IntakeStore intakes) { return new FileClaimRepository(intakes); }
+
+    @Bean
+    public RowBuilder rowBuilder(SyncProperties sync) { return new RowBuilder(sync.getDefaultCountry()); }
+
+    @Bean
+    public FileIntake fileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics, boolean dryRunMode) {
+        FileIntake f = new FileIntake(sync, intakes, rows, metrics);
+        f.setDryRun(dryRunMode);
+        return f;
+    }
+
+    @Bean
+    public GraphClient graphClient(MetaProperties meta, SyncProperties sync) {
+        return new GraphClient(meta, sync.getSend().getConnectTimeout(), sync.getSend().getRequestTimeout());
+    }
+
+    @Bean
+    public AudienceResolver audienceResolver(GraphClient graph, MetaProperties meta, JdbcTemplate jdbc, String instanceId) {
+        return new AudienceResolver(graph, meta, jdbc, instanceId);
+    }
+
+    @Bean
+    public AccountGate accountGate() { return new AccountGate(); }
+
+    @Bean
+    public BatchSender batchSender(BatchStore store, GraphClient graph, AudienceResolver audiences, AccountGate gate, SyncProperties sync,
+                                   MetaProperties meta, SyncMetrics metrics, boolean dryRunMode, FileIntake fileIntake) {
+        BatchSender s = new BatchSender(store, graph, audiences, gate, sync, meta, metrics, dryRunMode);
+        s.addListener(fileIntake);
+        int released = store.releaseOwn();
+        if (released > 0) log.info("{} batches this instance had in flight when it stopped go back to the queue (they may reach Meta twice)", released);
+        return s;
+    }
+}

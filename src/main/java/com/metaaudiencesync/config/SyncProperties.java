@@ -1,0 +1,163 @@
+package com.metaaudiencesync.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Everything under {@code sync.*} (CONTRACT §2, §7). */
+@ConfigurationProperties(prefix = "sync")
+public class SyncProperties {
+    private String inbox = "data/inbox";
+    private String outbox = "data/outbox";
+    private boolean dryRun = false;
+    private String defaultCountry;
+    private int batchSize = 10000;
+    private Duration batchTimeout = Duration.ofSeconds(5);
+    /** rows per exchange moved through the intake routes */
+    private int chunkSize = 2000;
+    /** identifies this instance in claims and leases; default host:port */
+    private String instanceId;
+    /** how long a claim on a file or a batch lives without renewal */
+    private Duration leaseTime = Duration.ofSeconds(60);
+    private final Retry retry = new Retry();
+    private final Send send = new Send();
+    private final Webhook webhook = new Webhook();
+    private List<PollJob> polls = new ArrayList<>();
+
+    public static class Retry {
+        private Duration initialDelay = Duration.ofSeconds(1);
+        private Duration maxDelay = Duration.ofSeconds(60);
+        private int maxAttempts = 10;
+        /** give up on a batch after this long since its first failure, even with attempts left */
+        private Duration maxTotal = Duration.ofHours(24);
+        public Duration getInitialDelay() { return initialDelay; }
+        public void setInitialDelay(Duration v) { initialDelay = v; }
+        public Duration getMaxDelay() { return maxDelay; }
+        public void setMaxDelay(Duration v) { maxDelay = v; }
+        public int getMaxAttempts() { return maxAttempts; }
+        public void setMaxAttempts(int v) { maxAttempts = v; }
+        public Duration getMaxTotal() { return maxTotal; }
+        public void setMaxTotal(Duration v) { maxTotal = v; }
+    }
+
+    public static class Send {
+        /** concurrent Graph requests per ad account */
+        private int concurrency = 2;
+        /** ceiling on Graph requests per second per ad account */
+        private double maxRequestsPerSecond = 20;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(120);
+        /** how often the sender looks for ready batches when idle */
+        private Duration pollInterval = Duration.ofMillis(200);
+        /** how often a blocked account (auth, terms, permissions) is probed */
+        private Duration probeInterval = Duration.ofSeconds(30);
+        /** removes are sent in smaller requests (Meta's own SDK users report failures above ~2000) */
+        private int removeBatchSize = 10000;
+        public int getConcurrency() { return concurrency; }
+        public void setConcurrency(int v) { concurrency = v; }
+        public double getMaxRequestsPerSecond() { return maxRequestsPerSecond; }
+        public void setMaxRequestsPerSecond(double v) { maxRequestsPerSecond = v; }
+        public Duration getConnectTimeout() { return connectTimeout; }
+        public void setConnectTimeout(Duration v) { connectTimeout = v; }
+        public Duration getRequestTimeout() { return requestTimeout; }
+        public void setRequestTimeout(Duration v) { requestTimeout = v; }
+        public Duration getPollInterval() { return pollInterval; }
+        public void setPollInterval(Duration v) { pollInterval = v; }
+        public Duration getProbeInterval() { return probeInterval; }
+        public void setProbeInterval(Duration v) { probeInterval = v; }
+        public int getRemoveBatchSize() { return removeBatchSize; }
+        public void setRemoveBatchSize(int v) { removeBatchSize = v; }
+    }
+
+    public static class Webhook {
+        private String secret;
+        private String token;
+        private String writeKey;
+        private org.springframework.util.unit.DataSize maxBytes = org.springframework.util.unit.DataSize.ofMegabytes(5);
+        private Duration idempotencyWindow = Duration.ofDays(7);
+        /** pending webhook rows above which new requests get 503 (bounded backlog) */
+        private long maxPendingRows = 5_000_000;
+        public String getSecret() { return secret; }
+        public void setSecret(String v) { secret = v; }
+        public String getToken() { return token; }
+        public void setToken(String v) { token = v; }
+        public String getWriteKey() { return writeKey; }
+        public void setWriteKey(String v) { writeKey = v; }
+        public org.springframework.util.unit.DataSize getMaxBytes() { return maxBytes; }
+        public void setMaxBytes(org.springframework.util.unit.DataSize v) { maxBytes = v; }
+        public Duration getIdempotencyWindow() { return idempotencyWindow; }
+        public void setIdempotencyWindow(Duration v) { idempotencyWindow = v; }
+        public long getMaxPendingRows() { return maxPendingRows; }
+        public void setMaxPendingRows(long v) { maxPendingRows = v; }
+    }
+
+    public static class PollJob {
+        private String name;
+        private String cron;
+        private String audience;
+        private String audienceId;
+        private String mode = "upsert";
+        private final Source source = new Source();
+        public String getName() { return name; }
+        public void setName(String v) { name = v; }
+        public String getCron() { return cron; }
+        public void setCron(String v) { cron = v; }
+        public String getAudience() { return audience; }
+        public void setAudience(String v) { audience = v; }
+        public String getAudienceId() { return audienceId; }
+        public void setAudienceId(String v) { audienceId = v; }
+        public String getMode() { return mode; }
+        public void setMode(String v) { mode = v; }
+        public Source getSource() { return source; }
+    }
+
+    public static class Source {
+        private String type;
+        private String url;
+        private String query;
+        private String username;
+        private String password;
+        private String token;
+        private String path;
+        public String getType() { return type; }
+        public void setType(String v) { type = v; }
+        public String getUrl() { return url; }
+        public void setUrl(String v) { url = v; }
+        public String getQuery() { return query; }
+        public void setQuery(String v) { query = v; }
+        public String getUsername() { return username; }
+        public void setUsername(String v) { username = v; }
+        public String getPassword() { return password; }
+        public void setPassword(String v) { password = v; }
+        public String getToken() { return token; }
+        public void setToken(String v) { token = v; }
+        public String getPath() { return path; }
+        public void setPath(String v) { path = v; }
+    }
+
+    public String getInbox() { return inbox; }
+    public void setInbox(String v) { inbox = v; }
+    public String getOutbox() { return outbox; }
+    public void setOutbox(String v) { outbox = v; }
+    public boolean isDryRun() { return dryRun; }
+    public void setDryRun(boolean v) { dryRun = v; }
+    public String getDefaultCountry() { return defaultCountry; }
+    public void setDefaultCountry(String v) { defaultCountry = v; }
+    public int getBatchSize() { return batchSize; }
+    public void setBatchSize(int v) { batchSize = v; }
+    public Duration getBatchTimeout() { return batchTimeout; }
+    public void setBatchTimeout(Duration v) { batchTimeout = v; }
+    public int getChunkSize() { return chunkSize; }
+    public void setChunkSize(int v) { chunkSize = v; }
+    public String getInstanceId() { return instanceId; }
+    public void setInstanceId(String v) { instanceId = v; }
+    public Duration getLeaseTime() { return leaseTime; }
+    public void setLeaseTime(Duration v) { leaseTime = v; }
+    public Retry getRetry() { return retry; }
+    public Send getSend() { return send; }
+    public Webhook getWebhook() { return webhook; }
+    public List<PollJob> getPolls() { return polls; }
+    public void setPolls(List<PollJob> v) { polls = v; }
+}

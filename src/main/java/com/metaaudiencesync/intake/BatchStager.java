@@ -1,0 +1,57 @@
+package com.metaaudiencesync.intake;
+
+import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.store.AudienceRef;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Groups final rows per (audience, action) and hands out full batches of at most batch-size rows, in a
+ * deterministic order (so a re-read after a crash produces the same batches and can skip the ones already
+ * stored). Holds at most batch-size rows per open group: memory does not grow with the source.
+ */
+public final class BatchStager {
+    public record Group(AudienceRef audience, Action action) {}
+
+    public interface Sink {
+        void emit(Group group, List<String[]> rows);
+    }
+
+    private final int batchSize;
+    private final int removeBatchSize;
+    private final Sink sink;
+    private final Map<Group, List<String[]>> open = new LinkedHashMap<>();
+    private final Map<Group, Long> rowsPerGroup = new LinkedHashMap<>();
+
+    public BatchStager(int batchSize, int removeBatchSize, Sink sink) {
+        this.batchSize = batchSize;
+        this.removeBatchSize = Math.min(batchSize, removeBatchSize);
+        this.sink = sink;
+    }
+
+    public void add(Group g, String[] row) {
+        List<String[]> l = open.computeIfAbsent(g, k -> new ArrayList<>(Math.min(1024, limit(k))));
+        l.add(row);
+        rowsPerGroup.merge(g, 1L, Long::sum);
+        if (l.size() >= limit(g)) {
+            open.remove(g);
+            sink.emit(g, l);
+        }
+    }
+
+    private int limit(Group g) { return g.action() == Action.REMOVE || g.action() == Action.REMOVE_ALL ? removeBatchSize : batchSize; }
+
+    /** Emits every partial batch (end of source). */
+    public void flush() {
+        List<Map.Entry<Group, List<String[]>>> rest = new ArrayList<>(open.entrySet());
+        open.clear();
+        for (Map.Entry<Group, List<String[]>> e : rest) {
+            if (!e.getValue().isEmpty()) sink.emit(e.getKey(), e.getValue());
+        }
+    }
+
+    public Map<Group, Long> rowsPerGroup() { return rowsPerGroup; }
+}

@@ -1,0 +1,26 @@
+package com.metaaudiencesync.intake;
+
+import com.metaaudiencesync.store.IntakeStore;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * The file consumer's read lock (readLock=idempotent-changed): a file is only read by the instance that
+ * claims it in table mas_intake, so two instances on one inbox never process a file twice, and a file whose
+ * instance died is taken over when its lease runs out. The key is name + size + modification time.
+ */
+public class FileClaimRepository extends ServiceSupport implements IdempotentRepository {
+    private final IntakeStore intakes;
+
+    public FileClaimRepository(IntakeStore intakes) { this.intakes = intakes; }
+
+    @Override public boolean add(String key) {
+        java.io.File f = new java.io.File(key);
+        return intakes.claim(IntakeRun.keyOf(f), f.getName());
+    }
+    @Override public boolean contains(String key) { return false; }
+    /** called on rollback: the claim is released so the file is tried again */
+    @Override public boolean remove(String key) { intakes.release(IntakeRun.keyOf(new java.io.File(key))); return true; }
+    @Override public boolean confirm(String key) { return true; }
+    @Override public void clear() { }
+}

@@ -1,0 +1,258 @@
+package com.metaaudiencesync.intake;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.RawMember;
+import com.metaaudiencesync.normalize.RowBuilder;
+import com.metaaudiencesync.normalize.RowResult;
+import com.metaaudiencesync.ops.SyncMetrics;
+import com.metaaudiencesync.send.DeliveryListener;
+import com.metaaudiencesync.store.AudienceRef;
+import com.metaaudiencesync.store.Batch;
+import com.metaaudiencesync.store.BatchCodec;
+import com.metaaudiencesync.store.BatchStore;
+import com.metaaudiencesync.store.IntakeStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inbox files → durable batches. The route calls {@link #open}, splits {@link #chunks} (thousands of
+ * records per exchange), calls {@link #process} per chunk and {@link #finish} at the end. A batch is stored
+ * (with the file's progress, in one transaction) as soon as it is full; the file leaves the inbox only once
+ * every row of it is stored, so a crash at any point leaves the file in the inbox and a re-read skips the
+ * batches already stored.
+ */
+public class FileIntake implements DeliveryListener {
+    private static final Logger log = LoggerFactory.getLogger(FileIntake.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final SyncProperties sync;
+    private final IntakeStore intakes;
+    private final RowBuilder rows;
+    private final SyncMetrics metrics;
+    private volatile boolean dryRun;
+
+    public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
+
+    public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
+        this.sync = sync;
+        this.intakes = intakes;
+        this.rows = rows;
+        this.metrics = metrics;
+    }
+
+    public IntakeRun open(File file) {
+        IntakeRun run = new IntakeRun(file);
+        String status = intakes.status(run.key);
+        if (IntakeStore.READ.equals(status)) {
+            // every batch of this file was stored before a crash: only the move and the report are left
+            run.skippedAsDone = true;
+            return run;
+        }
+        run.alreadyCommitted = intakes.chunksCommitted(run.key);
+        if (run.alreadyCommitted > 0) {
+            log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
+        }
+        run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, l) -> emit(run, g, l));
+        try {
+            InputStream in = new FileInputStream(file);
+            try {
+                run.reader = RecordReaders.open(in, file.getName());
+            } catch (IOException | RuntimeException e) {
+                in.close();
+                throw e;
+            }
+        } catch (RecordReaders.UnreadableException e) {
+            run.unreadable = e.getMessage();
+        } catch (IOException e) {
+            run.unreadable = IntakeRun.message(e);
+        }
+        log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
+        return run;
+    }
+
+    public Iterator<List<SourceRecord>> chunks(IntakeRun run) {
+        if (run.skippedAsDone || run.unreadable != null) return java.util.Collections.emptyIterator();
+        return run.chunks(sync.getChunkSize());
+    }
+
+    public void process(IntakeRun run, List<SourceRecord> chunk) {
+        MemberMapper mapper = mapper(run);
+        IntakeCounts c = run.counts;
+        for (SourceRecord r : chunk) {
+            c.read++;
+            if (r.error() != null) { c.reject(r.error(), r.line()); continue; }
+            RawMember m = mapper.map(r);
+            if (m.action == null) { c.reject("invalid_action", r.line()); continue; }
+            if (m.audienceId == null && m.audienceName == null) { c.reject("no_audience", r.line()); continue; }
+            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { c.reject("invalid_action", r.line()); continue; }
+            RowResult res = rows.build(m);
+            if (!res.fieldIssues().isEmpty()) c.fieldIssues(res.fieldIssues());
+            if (res.rejected()) { c.reject(res.rejectReason(), r.line()); continue; }
+            c.accepted++;
+            AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
+            BatchStager.Group g = new BatchStager.Group(ref, m.action);
+            for (String[] row : res.rows()) {
+                c.rowsOut++;
+                run.stager.add(g, row);
+            }
+        }
+        progress(run);
+    }
+
+    private static MemberMapper mapper(IntakeRun run) { return run.mapper; }
+
+    private void progress(IntakeRun run) {
+        long now = System.nanoTime();
+        if (now - run.lastProgressLog > 5_000_000_000L) {
+            run.lastProgressLog = now;
+            double secs = (now - run.startedNanos) / 1e9;
+            long size = run.file.length();
+            log.info("File {}: {} rows read, {} rows/s so far", run.file.getName(), run.counts.read, Math.round(run.counts.read / Math.max(0.001, secs)));
+            if (size > 0) log.debug("File {} size {} bytes", run.file.getName(), size);
+        }
+    }
+
+    private void emit(IntakeRun run, BatchStager.Group g, List<String[]> l) {
+        int seq = ++run.seq;
+        if (seq <= run.alreadyCommitted) return; // stored before an interruption
+        Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encode(l), run.file.getName()).withIntake(run.key, seq);
+        boolean held = g.action() == Action.REPLACE;
+        if (held) {
+            String groupKey = run.key + "#" + g.audience().key();
+            int gseq = (int) run.replaceGroups.stream().filter(groupKey::equals).count() + 1;
+            run.replaceGroups.add(groupKey);
+            b = b.withGroup(groupKey, gseq);
+        }
+        intakes.commitChunk(run.key, seq, b, held);
+    }
+
+    /** End of the file: partial batches stored, replace sessions released, file moved, report written. */
+    public Map<String, Object> finish(IntakeRun run) throws IOException {
+        Path inbox = run.file.toPath().getParent();
+        if (run.unreadable != null) {
+            Path failed = Files.createDirectories(inbox.resolve(".failed"));
+            Path target = failed.resolve(run.file.getName());
+            Files.move(run.file.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+            Map<String, Object> report = report(run, "failed");
+            writeReport(failed.resolve(run.file.getName() + ".report.json"), report);
+            intakes.markRead(run.key, 0, 0, 0, JSON.writeValueAsString(report), failed.resolve(run.file.getName() + ".report.json").toString());
+            intakes.markDone(run.key);
+            metrics.filesTaken("failed");
+            log.warn("File {}: could not be read ({}); moved to .failed with a report", run.file.getName(), run.unreadable);
+            return report;
+        }
+        Path done = Files.createDirectories(inbox.resolve(".done"));
+        Path reportPath = done.resolve(run.file.getName() + ".report.json");
+        Map<String, Object> report;
+        if (run.skippedAsDone) {
+            Map<String, Object> row = intakes.row(run.key);
+            report = row != null && row.get("report_json") != null ? readMap((String) row.get("report_json")) : report(run, "done");
+        } else {
+            run.stager.flush();
+            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) intakes.releaseGroup(g);
+            String status = run.fatal != null ? "partial" : "done";
+            report = report(run, status);
+            intakes.markRead(run.key, run.counts.read, run.counts.accepted, run.counts.rejected, JSON.writeValueAsString(report), reportPath.toString());
+            count(run);
+        }
+        Files.move(run.file.toPath(), done.resolve(run.file.getName()), StandardCopyOption.REPLACE_EXISTING);
+        refreshReport(run.key);
+        intakes.markDone(run.key);
+        metrics.filesTaken(run.fatal != null ? "partial" : "done");
+        double secs = (System.nanoTime() - run.startedNanos) / 1e9;
+        log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s{}", run.file.getName(), run.counts.read, run.counts.accepted,
+                run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs),
+                run.fatal != null ? " — reading stopped at line " + run.fatalLine + ": " + run.fatal : "");
+        return report;
+    }
+
+    private void count(IntakeRun run) {
+        metrics.rowsRead("file", run.counts.read);
+        metrics.rowsAccepted("file", run.counts.accepted);
+        run.counts.rejectReasons.forEach((r, n) -> metrics.rowsRejected("file", r, n));
+        run.counts.fieldIssues.forEach(metrics::fieldsDropped);
+    }
+
+    private Map<String, Object> report(IntakeRun run, String status) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("file", run.file.getName());
+        r.put("status", status);
+        if (run.unreadable != null) r.put("error", run.unreadable);
+        if (run.fatal != null) { r.put("error", run.fatal); r.put("errorLine", run.fatalLine); }
+        r.put("rowsRead", run.counts.read);
+        r.put("accepted", run.counts.accepted);
+        r.put("rejected", run.counts.rejected);
+        r.put("rejectReasons", run.counts.rejectReasons);
+        r.put("rejectLineSamples", run.counts.rejectLines);
+        r.put("droppedFields", run.counts.fieldIssues);
+        r.put("rowsToMeta", run.counts.rowsOut);
+        r.put("batches", run.seq);
+        Map<String, Map<String, Long>> perAudience = new LinkedHashMap<>();
+        if (run.stager != null) {
+            run.stager.rowsPerGroup().forEach((g, n) -> perAudience.computeIfAbsent(g.audience().display(), k -> new LinkedHashMap<>()).put(g.action().wire(), n));
+        }
+        r.put("audiences", perAudience);
+        return r;
+    }
+
+    /** Rewrites the report with the delivery counters (called as Meta acknowledges the file's batches). */
+    public void refreshReport(String key) {
+        Map<String, Object> row = intakes.row(key);
+        if (row == null || row.get("report_path") == null || row.get("report_json") == null) return;
+        try {
+            Map<String, Object> report = readMap((String) row.get("report_json"));
+            Map<String, Object> delivery = new LinkedHashMap<>();
+            long total = num(row.get("batches_total")), sent = num(row.get("batches_sent")), dead = num(row.get("batches_dead"));
+            delivery.put("batchesSent", sent);
+            delivery.put("batchesDeadLettered", dead);
+            delivery.put("batchesPending", Math.max(0, total - sent - dead));
+            delivery.put("rowsSent", num(row.get("rows_sent")));
+            delivery.put("rowsDeadLettered", num(row.get("rows_dead")));
+            delivery.put("metaNumReceived", num(row.get("num_received")));
+            delivery.put("metaNumInvalidEntries", num(row.get("num_invalid")));
+            delivery.put("dryRun", dryRun);
+            report.put("delivery", delivery);
+            writeReport(Path.of((String) row.get("report_path")), report);
+        } catch (IOException e) {
+            log.warn("could not rewrite the report for {}: {}", row.get("file_name"), e.toString());
+        }
+    }
+
+    @Override public void delivered(Batch b, long numReceived, long numInvalid) {
+        if (b.intakeKey() == null) return;
+        intakes.delivered(b.intakeKey(), b.rowCount(), numReceived, numInvalid);
+        refreshReport(b.intakeKey());
+    }
+
+    @Override public void deadLettered(Batch b, String reason) {
+        if (b.intakeKey() == null) return;
+        intakes.dead(b.intakeKey(), b.rowCount());
+        refreshReport(b.intakeKey());
+    }
+
+    private static long num(Object o) { return o == null ? 0 : ((Number) o).longValue(); }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readMap(String json) throws IOException { return JSON.readValue(json, LinkedHashMap.class); }
+
+    private static synchronized void writeReport(Path p, Map<String, Object> report) throws IOException {
+        Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
+        Files.write(tmp, JSON.writeValueAsBytes(report));
+        Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

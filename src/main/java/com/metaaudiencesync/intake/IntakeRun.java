@@ -1,0 +1,119 @@
+package com.metaaudiencesync.intake;
+
+import com.metaaudiencesync.model.Action;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+
+/** The state of reading one inbox file: its claim key, reader, counters, staged batches. */
+public final class IntakeRun {
+    public final File file;
+    public final String key;
+    public final String audienceName;
+    public final Action action;
+    public final long startedNanos = System.nanoTime();
+    public final IntakeCounts counts = new IntakeCounts();
+    public RecordReader reader;
+    /** the file could not be read at all: it goes to .failed */
+    public String unreadable;
+    /** reading stopped part-way (rows before it still go) */
+    public String fatal;
+    public long fatalLine;
+    public BatchStager stager;
+    public int seq;
+    public int alreadyCommitted;
+    public boolean skippedAsDone;
+    public long lastProgressLog = System.nanoTime();
+    public final List<String> replaceGroups = new ArrayList<>();
+    /** one per run: caches the header lookups */
+    public final MemberMapper mapper;
+
+    public IntakeRun(File file) {
+        this.file = file;
+        this.key = keyOf(file);
+        String name = file.getName();
+        int dot = name.indexOf('.');
+        this.audienceName = dot > 0 ? name.substring(0, dot) : name;
+        this.action = actionOf(name);
+        this.mapper = new MemberMapper(audienceName, null, action);
+    }
+
+    /** name + size + modification time: the same drop is the same intake, a new drop of the same name is new */
+    public static String keyOf(File f) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(f.toPath(), BasicFileAttributes.class);
+            return f.getName() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis();
+        } catch (IOException e) {
+            return f.getName() + "|?";
+        }
+    }
+
+    /** NAME.csv adds, NAME.remove.csv removes, NAME.replace.csv replaces, NAME.forget.csv removes from every audience */
+    static Action actionOf(String name) {
+        String[] parts = name.toLowerCase(Locale.ROOT).split("\\.");
+        for (int i = 1; i < parts.length; i++) {
+            switch (parts[i]) {
+                case "remove", "delete": return Action.REMOVE;
+                case "replace": return Action.REPLACE;
+                case "forget", "remove-all", "remove_all": return Action.REMOVE_ALL;
+                case "add": return Action.ADD;
+                default: break;
+            }
+        }
+        return Action.ADD;
+    }
+
+    /** Chunks of records; a read error ends the iteration and is recorded as {@link #fatal}. */
+    public Iterator<List<SourceRecord>> chunks(int chunkSize) {
+        return new Iterator<>() {
+            List<SourceRecord> next;
+            boolean done = reader == null;
+
+            @Override public boolean hasNext() {
+                if (next != null) return true;
+                if (done) return false;
+                List<SourceRecord> l = new ArrayList<>(chunkSize);
+                try {
+                    SourceRecord r;
+                    while (l.size() < chunkSize && (r = reader.next()) != null) l.add(r);
+                    if (l.size() < chunkSize) done = true;
+                } catch (IOException | UncheckedIOException e) {
+                    fatal = message(e);
+                    fatalLine = reader.line();
+                    done = true;
+                } catch (RuntimeException e) {
+                    fatal = "could not be read: " + e.getClass().getSimpleName();
+                    fatalLine = reader.line();
+                    done = true;
+                }
+                if (done) {
+                    try { reader.close(); } catch (IOException ignored) { /* closing a reader that failed */ }
+                }
+                next = l.isEmpty() ? null : l;
+                return next != null;
+            }
+
+            @Override public List<SourceRecord> next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                List<SourceRecord> l = next;
+                next = null;
+                return l;
+            }
+        };
+    }
+
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        if (e instanceof java.io.EOFException || (m != null && m.contains("Unexpected end of ZLIB"))) return "truncated gzip file (unexpected end of data)";
+        if (e instanceof java.util.zip.ZipException) return "corrupt gzip data: " + m;
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+}

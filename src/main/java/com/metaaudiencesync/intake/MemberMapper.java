@@ -1,0 +1,75 @@
+package com.metaaudiencesync.intake;
+
+import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.RawMember;
+import com.metaaudiencesync.normalize.ColumnAliases;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SourceRecord → RawMember through the column alias table (CONTRACT §3), with the audience and action a file
+ * name (or a poll job) gives as defaults. Not thread-safe (caches header lookups): one per source.
+ */
+public final class MemberMapper {
+    private final Map<String, ColumnAliases.Column> columns = new HashMap<>();
+    private final String defaultAudienceName;
+    private final String defaultAudienceId;
+    private final Action defaultAction;
+
+    public MemberMapper(String defaultAudienceName, String defaultAudienceId, Action defaultAction) {
+        this.defaultAudienceName = defaultAudienceName;
+        this.defaultAudienceId = defaultAudienceId;
+        this.defaultAction = defaultAction;
+    }
+
+    /** @return the member, with {@code action == null} when an action column holds something unknown */
+    public RawMember map(SourceRecord r) {
+        RawMember m = new RawMember();
+        String[] names = r.names();
+        Object[] values = r.values();
+        String actionText = null;
+        for (int i = 0; i < names.length; i++) {
+            Object v = values[i];
+            if (v == null) continue;
+            ColumnAliases.Column c = columns.computeIfAbsent(names[i], ColumnAliases::resolve);
+            switch (c.kind()) {
+                case IGNORED -> { }
+                case IDENTIFIER -> each(v, s -> m.add(c.key(), s));
+                case PREHASHED -> each(v, s -> m.addPrehashed(c.key(), s));
+                case DATE_OF_BIRTH -> m.dateOfBirth = first(v);
+                case AUDIENCE_ID -> m.audienceId = blankToNull(first(v));
+                case AUDIENCE_NAME -> m.audienceName = blankToNull(first(v));
+                case ACTION -> actionText = blankToNull(first(v));
+                case LDU -> m.ldu = first(v);
+                case LDU_COUNTRY -> m.lduCountry = first(v);
+                case LDU_STATE -> m.lduState = first(v);
+            }
+        }
+        if (m.audienceId == null && m.audienceName == null) {
+            m.audienceId = defaultAudienceId;
+            m.audienceName = defaultAudienceName;
+        }
+        m.action = actionText == null ? defaultAction : Action.parse(actionText);
+        if (m.action == Action.REPLACE && defaultAction != Action.REPLACE) m.action = null; // replace only by file name / job mode
+        return m;
+    }
+
+    private static void each(Object v, java.util.function.Consumer<String> f) {
+        if (v instanceof List<?> l) {
+            for (Object o : l) if (o != null) f.accept(o.toString());
+        } else {
+            f.accept(v.toString());
+        }
+    }
+
+    private static String first(Object v) {
+        if (v instanceof List<?> l) return l.isEmpty() ? null : String.valueOf(l.get(0));
+        return v.toString();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+}

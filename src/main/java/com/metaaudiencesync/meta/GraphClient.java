@@ -1,0 +1,128 @@
+package com.metaaudiencesync.meta;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.metaaudiencesync.config.MetaProperties;
+import org.apache.commons.codec.digest.HmacAlgorithms;
+import org.apache.commons.codec.digest.HmacUtils;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Calls the Graph API. Plain JDK HttpClient rather than a Camel http endpoint: the access token must never
+ * be part of an endpoint URI (Camel registers, dumps and logs endpoint URIs), POST bodies are JSON built in
+ * one pass from the stored batch, and timeouts are per request. POST parameters, access_token included,
+ * travel in the JSON body; GET parameters in the query string (never logged: see {@link #describe}).
+ */
+public class GraphClient {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** Writes the request's own JSON fields (payload, session, method, ...). */
+    public interface BodyWriter {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private final MetaProperties meta;
+    private final HttpClient http;
+    private final Duration requestTimeout;
+    private final String appsecretProof;
+
+    public GraphClient(MetaProperties meta, Duration connectTimeout, Duration requestTimeout) {
+        this.meta = meta;
+        this.requestTimeout = requestTimeout;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
+        this.appsecretProof = meta.getAppSecret() == null || meta.getAppSecret().isBlank() || !meta.hasToken() ? null
+                : new HmacUtils(HmacAlgorithms.HMAC_SHA_256, meta.getAppSecret()).hmacHex(meta.getAccessToken());
+    }
+
+    public String base() {
+        String b = meta.getGraphUrl();
+        if (b.endsWith("/")) b = b.substring(0, b.length() - 1);
+        return b + "/" + meta.getApiVersion();
+    }
+
+    public String accountPath() { return "act_" + meta.accountDigits(); }
+
+    public GraphResponse get(String path, Map<String, String> params) throws IOException {
+        StringBuilder q = new StringBuilder();
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            q.append(q.length() == 0 ? "" : "&").append(enc(e.getKey())).append('=').append(enc(e.getValue()));
+        }
+        appendAuth(q);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base() + "/" + path + "?" + q)).timeout(requestTimeout).GET().build();
+        return send(req);
+    }
+
+    /** GET of an absolute paging URL Meta returned ("paging.next"); the token is re-applied, never taken from it. */
+    public GraphResponse getAbsolute(String url) throws IOException {
+        String clean = url.replaceAll("([?&])(access_token|appsecret_proof)=[^&]*&?", "$1");
+        StringBuilder q = new StringBuilder();
+        appendAuth(q);
+        String sep = clean.contains("?") ? (clean.endsWith("?") || clean.endsWith("&") ? "" : "&") : "?";
+        HttpRequest req = HttpRequest.newBuilder(URI.create(clean + sep + q)).timeout(requestTimeout).GET().build();
+        return send(req);
+    }
+
+    public GraphResponse postJson(String path, BodyWriter writer) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body(writer))).build());
+    }
+
+    /** The JSON body a POST would carry, without credentials (what dry-run writes to the outbox). */
+    public static byte[] bodyWithoutAuth(BodyWriter writer) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.writeStartObject();
+                writer.write(g);
+                g.writeEndObject();
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private byte[] body(BodyWriter writer) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            writer.write(g);
+            if (meta.hasToken()) g.writeStringField("access_token", meta.getAccessToken());
+            if (appsecretProof != null) g.writeStringField("appsecret_proof", appsecretProof);
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    private void appendAuth(StringBuilder q) {
+        if (meta.hasToken()) q.append(q.length() == 0 ? "" : "&").append("access_token=").append(enc(meta.getAccessToken()));
+        if (appsecretProof != null) q.append("&appsecret_proof=").append(appsecretProof);
+    }
+
+    private GraphResponse send(HttpRequest req) throws IOException {
+        try {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new GraphResponse(r.statusCode(), r.headers(), r.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /** A request described for a log line: method and path only, never the query (it holds the token). */
+    public static String describe(String method, String path) { return method + " " + path; }
+
+    private static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }
+}

@@ -1,0 +1,312 @@
+package com.metaaudiencesync.send;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.metaaudiencesync.config.MetaProperties;
+import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.meta.AudienceResolver;
+import com.metaaudiencesync.meta.GraphCallException;
+import com.metaaudiencesync.meta.GraphClient;
+import com.metaaudiencesync.meta.GraphErrorClassifier;
+import com.metaaudiencesync.meta.GraphResponse;
+import com.metaaudiencesync.meta.Outcome;
+import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.ops.SyncMetrics;
+import com.metaaudiencesync.store.Batch;
+import com.metaaudiencesync.store.BatchStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends stored batches to Meta and decides, per answer, what happens to the batch: acknowledged (deleted),
+ * retried later (durably: attempts and next attempt time are in the database, not in memory), dead-lettered
+ * with the reason, or held back while the account is paused. Rate ceiling and concurrency per ad account
+ * come from sync.send.*.
+ */
+public class BatchSender {
+    private static final Logger log = LoggerFactory.getLogger(BatchSender.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BatchStore store;
+    private final GraphClient graph;
+    private final AudienceResolver audiences;
+    private final AccountGate gate;
+    private final SyncProperties sync;
+    private final MetaProperties meta;
+    private final SyncMetrics metrics;
+    private final boolean dryRun;
+    private final RequestPacer limiter;
+    private final Semaphore inflight;
+    private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong sessionIds = new AtomicLong(System.currentTimeMillis() * 1000);
+
+    public BatchSender(BatchStore store, GraphClient graph, AudienceResolver audiences, AccountGate gate,
+                       SyncProperties sync, MetaProperties meta, SyncMetrics metrics, boolean dryRun) {
+        this.store = store;
+        this.graph = graph;
+        this.audiences = audiences;
+        this.gate = gate;
+        this.sync = sync;
+        this.meta = meta;
+        this.metrics = metrics;
+        this.dryRun = dryRun;
+        this.limiter = new RequestPacer(sync.getSend().getMaxRequestsPerSecond());
+        this.inflight = new Semaphore(Math.max(1, sync.getSend().getConcurrency()));
+    }
+
+    public void addListener(DeliveryListener l) { listeners.add(l); }
+    public boolean isDryRun() { return dryRun; }
+
+    /** Claims what can be sent now; the route splits the list and calls {@link #send} for each. */
+    public List<Batch> claim() {
+        if (!dryRun && !gate.isOpen()) return List.of();
+        store.recoverExpired();
+        return store.claimReady(Math.max(1, sync.getSend().getConcurrency()) * 2, List.of());
+    }
+
+    public void send(Batch b) {
+        if (!dryRun && !gate.isOpen()) { store.release(b, 0); return; }
+        if (dryRun) { writeOutbox(b, null, 0, false); acknowledged(b, b.rowCount(), 0); return; }
+        String audienceId;
+        try {
+            audienceId = resolve(b);
+        } catch (GraphCallException e) {
+            failed(b, e.outcome());
+            return;
+        } catch (AudienceResolver.CreationInProgress e) {
+            store.release(b, 1000);
+            return;
+        } catch (IOException e) {
+            failed(b, GraphErrorClassifier.classify(e));
+            return;
+        }
+        if (audienceId == null) {
+            dead(b, "audience '" + b.audience().display() + "' does not exist in the ad account; a remove never creates an audience", "audience_not_found", b.attempts());
+            return;
+        }
+        Outcome o = call(b, audienceId, null);
+        if (o.kind() != Outcome.Kind.SUCCESS) failed(b, o);
+    }
+
+    /** Sends one replace group (a .replace file) as one usersreplace session; any failure restarts it from batch 1. */
+    public void sendGroup() {
+        if (!dryRun && !gate.isOpen()) return;
+        List<Batch> group = store.claimGroup();
+        if (group.isEmpty()) return;
+        Batch first = group.get(0);
+        long total = group.stream().mapToLong(Batch::rowCount).sum();
+        long sessionId = sessionIds.incrementAndGet();
+        String audienceId = null;
+        if (!dryRun) {
+            try {
+                audienceId = resolve(first);
+            } catch (GraphCallException e) {
+                groupFailed(group, e.outcome());
+                return;
+            } catch (AudienceResolver.CreationInProgress e) {
+                for (Batch b : group) store.release(b, 1000);
+                return;
+            } catch (IOException e) {
+                groupFailed(group, GraphErrorClassifier.classify(e));
+                return;
+            }
+        }
+        long received = 0, invalid = 0;
+        for (int i = 0; i < group.size(); i++) {
+            Batch b = group.get(i);
+            boolean last = i == group.size() - 1;
+            Session s = new Session(sessionId, i + 1, last, total);
+            if (dryRun) { writeOutbox(b, s, 0, true); continue; }
+            long[] counts = new long[2];
+            Outcome o = callCounting(b, audienceId, s, counts);
+            if (o.kind() != Outcome.Kind.SUCCESS) {
+                log.warn("Replace session {} for audience {} failed at batch {}/{}: {}; the whole replace restarts from batch 1 with a new session",
+                        sessionId, b.audience().display(), i + 1, group.size(), o.message());
+                groupFailed(group, o);
+                return;
+            }
+            received += counts[0];
+            invalid += counts[1];
+            store.renew(group.stream().map(Batch::id).toList());
+        }
+        for (Batch b : group) {
+            acknowledged(b, dryRun ? b.rowCount() : -1, 0);
+        }
+        log.info("Replace of audience {} done: {} batches, {} rows, session {}, Meta received {}", first.audience().display(), group.size(), total, sessionId, received);
+        if (invalid > 0) metrics.metaInvalidEntries(invalid);
+    }
+
+    record Session(long id, int seq, boolean last, long total) {}
+
+    private String resolve(Batch b) throws GraphCallException, IOException, AudienceResolver.CreationInProgress {
+        if (b.audience().id() != null) return b.audience().id();
+        boolean mayCreate = b.action() == Action.ADD || b.action() == Action.REPLACE;
+        return audiences.resolve(b.audience().name(), mayCreate);
+    }
+
+    private Outcome call(Batch b, String audienceId, Session s) {
+        long[] counts = new long[2];
+        Outcome o = callCounting(b, audienceId, s, counts);
+        if (o.kind() == Outcome.Kind.SUCCESS) acknowledged(b, counts[0], counts[1]);
+        return o;
+    }
+
+    private Outcome callCounting(Batch b, String audienceId, Session s, long[] counts) {
+        String path = path(b.action(), audienceId);
+        limiter.acquire();
+        inflight.acquireUninterruptibly();
+        long t0 = System.nanoTime();
+        try {
+            GraphResponse r = graph.postJson(path, g -> {
+                if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
+                RequestBodies.payload(g, b.payload());
+                if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
+            });
+            metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0));
+            Outcome o = GraphErrorClassifier.classify(r);
+            if (o.kind() == Outcome.Kind.SUCCESS) {
+                try {
+                    JsonNode root = JSON.readTree(r.body());
+                    counts[0] = root.path("num_received").asLong(b.rowCount());
+                    counts[1] = root.path("num_invalid_entries").asLong(0);
+                } catch (IOException e) {
+                    counts[0] = b.rowCount();
+                }
+            }
+            return o;
+        } catch (IOException e) {
+            metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0));
+            return GraphErrorClassifier.classify(e);
+        } finally {
+            inflight.release();
+        }
+    }
+
+    private String path(Action a, String audienceId) {
+        return switch (a) {
+            case ADD, REMOVE -> audienceId + "/users";
+            case REPLACE -> audienceId + "/usersreplace";
+            case REMOVE_ALL -> graph.accountPath() + "/usersofanyaudience";
+        };
+    }
+
+    private void acknowledged(Batch b, long numReceived, long numInvalid) {
+        store.delete(b.id());
+        metrics.rowsSent(b.audience().display(), b.action().wire(), b.rowCount());
+        metrics.batch(b.action().wire(), dryRun ? "dry_run" : "sent");
+        metrics.markSuccess();
+        if (numInvalid > 0) metrics.metaInvalidEntries(numInvalid);
+        long received = numReceived < 0 ? b.rowCount() : numReceived;
+        log.info("Batch {} {} audience={} rows={} metaReceived={} metaInvalid={}{}", b.id(), b.action().wire(), b.audience().display(),
+                b.rowCount(), received, numInvalid, dryRun ? " (dry-run: written to outbox)" : "");
+        for (DeliveryListener l : listeners) {
+            try { l.delivered(b, received, numInvalid); } catch (RuntimeException e) { log.warn("delivery listener failed: {}", e.toString()); }
+        }
+    }
+
+    private void failed(Batch b, Outcome o) {
+        if (o.pausesAccount()) {
+            gate.block(o);
+            store.release(b, 0);
+            return;
+        }
+        int attempts = b.attempts() + 1;
+        if (o.kind() == Outcome.Kind.PERMANENT) {
+            dead(b, o.message(), o.code(), attempts);
+            return;
+        }
+        long sinceFirst = b.firstFailureAt() == null ? 0 : System.currentTimeMillis() - b.firstFailureAt();
+        if (attempts >= sync.getRetry().getMaxAttempts() || sinceFirst > sync.getRetry().getMaxTotal().toMillis()) {
+            dead(b, "gave up after " + attempts + " attempts: " + o.message(), o.code(), attempts);
+            return;
+        }
+        long delay = backoff(attempts, o.waitMillis());
+        metrics.retry(o.code());
+        metrics.batch(b.action().wire(), "retry");
+        log.warn("Batch {} {} audience={} rows={} attempt {} failed ({}): retry in {} ms", b.id(), b.action().wire(), b.audience().display(),
+                b.rowCount(), attempts, o.message(), delay);
+        store.retryLater(b, delay, o.message());
+    }
+
+    private void groupFailed(List<Batch> group, Outcome o) {
+        if (o.pausesAccount()) {
+            gate.block(o);
+            for (Batch b : group) store.release(b, 0);
+            return;
+        }
+        for (Batch b : group) failed(b, o);
+    }
+
+    /** Exponential backoff with jitter, capped at sync.retry.max-delay; a longer wait Meta asks for wins. */
+    long backoff(int attempts, long metaWait) {
+        long initial = sync.getRetry().getInitialDelay().toMillis();
+        long max = sync.getRetry().getMaxDelay().toMillis();
+        double exp = initial * Math.pow(2, Math.max(0, attempts - 1));
+        long capped = (long) Math.min(max, exp);
+        long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+        return Math.max(jittered, metaWait);
+    }
+
+    private void dead(Batch b, String reason, String code, int attempts) {
+        store.deadLetter(b, reason, code, attempts);
+        metrics.deadLetter(code, b.rowCount());
+        metrics.batch(b.action().wire(), "dead_letter");
+        log.error("Batch {} {} audience={} rows={} DEAD-LETTERED after {} attempts: {} (replay with POST /api/dead-letters/replay once fixed)",
+                b.id(), b.action().wire(), b.audience().display(), b.rowCount(), attempts, reason);
+        for (DeliveryListener l : listeners) {
+            try { l.deadLettered(b, reason); } catch (RuntimeException e) { log.warn("delivery listener failed: {}", e.toString()); }
+        }
+    }
+
+    /** Dry-run: the exact request (method, path, JSON body without credentials) as a file in the outbox. */
+    private void writeOutbox(Batch b, Session s, int unused, boolean replace) {
+        try {
+            Path dir = Path.of(sync.getOutbox());
+            Files.createDirectories(dir);
+            String target = b.audience().id() != null ? b.audience().id() : "{audience:" + b.audience().name() + "}";
+            String path = "/" + meta.getApiVersion() + "/" + (b.action() == Action.REMOVE_ALL ? "act_" + meta.accountDigits() + "/usersofanyaudience"
+                    : target + (b.action() == Action.REPLACE ? "/usersreplace" : "/users"));
+            byte[] body = GraphClient.bodyWithoutAuth(g -> {
+                if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
+                RequestBodies.payload(g, b.payload());
+                if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
+            });
+            String safe = b.audience().display().replaceAll("[^A-Za-z0-9._-]", "_");
+            String name = String.format("%012d-%s-%s", b.id(), b.action().wire(), safe);
+            Path tmp = dir.resolve("." + name + ".tmp");
+            byte[] head = ("{\"method\":\"POST\",\"path\":" + JSON.writeValueAsString(path) + ",\"body\":").getBytes();
+            try (var out = Files.newOutputStream(tmp)) {
+                out.write(head);
+                out.write(body);
+                out.write("}\n".getBytes());
+            }
+            Files.move(tmp, dir.resolve(name + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the dry-run outbox", e);
+        }
+    }
+
+    /** For /api/status and tests. */
+    public Map<String, Object> describe() {
+        return Map.of("dryRun", dryRun, "accountOpen", gate.isOpen());
+    }
+
+    public List<Long> ids(List<Batch> l) {
+        List<Long> ids = new ArrayList<>();
+        for (Batch b : l) ids.add(b.id());
+        return ids;
+    }
+}

@@ -1,0 +1,38 @@
+package com.metaaudiencesync.send;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.metaaudiencesync.model.MetaKey;
+import com.metaaudiencesync.store.BatchCodec;
+
+import java.io.IOException;
+
+/** Writes the Graph request fields for a stored batch, streaming rows from the stored binary form. */
+public final class RequestBodies {
+    private RequestBodies() {}
+
+    public static void payload(JsonGenerator g, byte[] stored) throws IOException {
+        BatchCodec.Reader r = new BatchCodec.Reader(stored);
+        g.writeObjectFieldStart("payload");
+        g.writeArrayFieldStart("schema");
+        for (MetaKey k : MetaKey.SCHEMA) g.writeString(k.name());
+        g.writeEndArray();
+        g.writeArrayFieldStart("data");
+        while (r.hasNext()) {
+            String[] row = r.next();
+            g.writeStartArray();
+            for (String c : row) g.writeString(c);
+            g.writeEndArray();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    public static void session(JsonGenerator g, long sessionId, int seq, boolean last, long estimatedTotal) throws IOException {
+        g.writeObjectFieldStart("session");
+        g.writeNumberField("session_id", sessionId);
+        g.writeNumberField("batch_seq", seq);
+        g.writeBooleanField("last_batch_flag", last);
+        g.writeNumberField("estimated_num_total", estimatedTotal);
+        g.writeEndObject();
+    }
+}
