@@ -59,6 +59,11 @@ public class CoreBeans {
     }
 
     @Bean
+    public com.metaaudiencesync.store.PendingStore pendingStore(JdbcTemplate jdbc, TransactionTemplate tx, BatchStore batches, SyncProperties sync) {
+        return new com.metaaudiencesync.store.PendingStore(jdbc, tx, batches).configure(sync.getBatchSize(), sync.getBatchTimeout().toMillis());
+    }
+
+    @Bean
     public FileClaimRepository fileClaims(IntakeStore intakes) { return new FileClaimRepository(intakes); }
 
     @Bean
