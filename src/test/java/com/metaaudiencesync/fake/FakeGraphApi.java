@@ -113,6 +113,7 @@ public final class FakeGraphApi implements AutoCloseable {
     private volatile int pageSize = DEFAULT_PAGE_SIZE;
     private volatile int maxQueryBytes = DEFAULT_MAX_QUERY_BYTES;
     private volatile Duration usersLatency = Duration.ZERO;
+    private volatile boolean tokenInNextUrl = true;
 
     // ---------------------------------------------------------------- state
 
@@ -275,6 +276,15 @@ public final class FakeGraphApi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * true (default, like Meta): paging {@code next} URLs repeat the access_token (and appsecret_proof) that the
+     * request carried in its query string. false: {@code next} holds no credentials and the client must add them.
+     */
+    public FakeGraphApi setTokenInNextUrl(boolean include) {
+        this.tokenInNextUrl = include;
+        return this;
+    }
+
     /** Artificial latency added to every accepted /users, /usersreplace and /usersofanyaudience call. */
     public FakeGraphApi setUsersLatency(Duration latency) {
         this.usersLatency = latency == null ? Duration.ZERO : latency;
@@ -318,7 +328,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     /**
      * Forgets all audiences, recordings, counters and queued faults, and restores tokenValid, termsAccepted,
-     * countOnly, strictHashing, pageSize, maxQueryBytes and usersLatency to defaults. Keeps the valid token and the
+     * countOnly, strictHashing, pageSize, maxQueryBytes, usersLatency and tokenInNextUrl to defaults. Keeps the valid token and the
      * app secret.
      */
     public void reset() {
@@ -342,6 +352,7 @@ public final class FakeGraphApi implements AutoCloseable {
         pageSize = DEFAULT_PAGE_SIZE;
         maxQueryBytes = DEFAULT_MAX_QUERY_BYTES;
         usersLatency = Duration.ZERO;
+        tokenInNextUrl = true;
     }
 
     /** Creates an audience directly (no HTTP, not counted by createCount). Returns its id. */
@@ -456,6 +467,8 @@ public final class FakeGraphApi implements AutoCloseable {
         final Map<String, String> scalars = new HashMap<>();
         PayloadParser.Payload payload;
         Map<String, String> session;
+        String queryToken;
+        String queryProof;
 
         String get(String k) {
             return scalars.get(k);
@@ -685,6 +698,8 @@ public final class FakeGraphApi implements AutoCloseable {
             payloadInUrl.incrementAndGet();
         }
         applyFormParams(p, query);
+        p.queryToken = query.get("access_token");
+        p.queryProof = query.get("appsecret_proof");
         String ct = contentType.toLowerCase(Locale.ROOT);
         if (body.length > 0) {
             if (ct.startsWith("application/json")) {
@@ -1028,6 +1043,12 @@ public final class FakeGraphApi implements AutoCloseable {
                     next.append("fields=").append(URLEncoder.encode(p.get("fields"), StandardCharsets.UTF_8)).append('&');
                 }
                 next.append("limit=").append(limit).append("&after=").append(cursor(to));
+                if (tokenInNextUrl && p.queryToken != null) {
+                    next.append("&access_token=").append(URLEncoder.encode(p.queryToken, StandardCharsets.UTF_8));
+                    if (p.queryProof != null) {
+                        next.append("&appsecret_proof=").append(URLEncoder.encode(p.queryProof, StandardCharsets.UTF_8));
+                    }
+                }
                 paging.put("next", next.toString());
             }
         }

@@ -156,10 +156,19 @@ class FakeGraphApiTest {
                 break;
             }
             assertThat(next.asText()).startsWith(fake.baseUrl() + V + "/" + ACT + "/customaudiences?").contains("after=");
-            r = send(HttpRequest.newBuilder(URI.create(next.asText() + "&access_token=" + TOKEN)));
+            // like Meta, next carries the access_token that was sent in the query
+            r = send(HttpRequest.newBuilder(URI.create(next.asText())));
         }
         assertThat(pages).isEqualTo(3);
         assertThat(names).containsExactly("aud-0", "aud-1", "aud-2", "aud-3", "aud-4");
+        fake.setTokenInNextUrl(false);
+        String next = json(get("/" + ACT + "/customaudiences?fields=id,name")).at("/paging/next").asText();
+        assertThat(next).doesNotContain("access_token").contains("fields=id%2Cname").contains("limit=2");
+        assertGraphError(send(HttpRequest.newBuilder(URI.create(next))), 400, 190, null);
+        JsonNode p2 = json(send(HttpRequest.newBuilder(URI.create(next + "&access_token=" + TOKEN))));
+        assertThat(p2.get("data").get(0).get("name").asText()).isEqualTo("aud-2");
+        // limit below the page size is honoured
+        assertThat(json(get("/" + ACT + "/customaudiences?fields=id&limit=1")).get("data")).hasSize(1);
     }
 
     @Test
@@ -501,6 +510,26 @@ class FakeGraphApiTest {
         });
         assertThat(postJson("/" + id + "/users", body.deepCopy()).statusCode()).isEqualTo(200);
         assertThat(fake.membership(id)).containsExactly(h("a"));
+    }
+
+    @Test
+    void defaultHttp2ClientWorksAndGetDropsNeedMoreThanOneFault() throws Exception {
+        String id = create("h2");
+        HttpClient h2 = HttpClient.newHttpClient(); // asks for h2c upgrade; the fake answers HTTP/1.1
+        ObjectNode b = payload(List.of("EMAIL"), List.of(List.of(h("a"))));
+        b.put("access_token", TOKEN);
+        HttpResponse<String> r = h2.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + V + "/" + id + "/users"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(b.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(fake.membership(id)).containsExactly(h("a"));
+        // java.net.http silently retries an idempotent GET once after a dropped connection,
+        // so several drops are queued to make the failure reach the caller
+        fake.failNext(3, Fault.dropConnection());
+        assertThatThrownBy(() -> h2.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + V + "/" + id
+                + "?fields=id&access_token=" + TOKEN)).build(), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
+        fake.clearFaults();
     }
 
     @Test
