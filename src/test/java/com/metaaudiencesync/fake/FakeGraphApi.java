@@ -362,7 +362,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     // ---------------------------------------------------------------- assertions
 
-    /** Every request received, in completion order (thread-safe snapshot). */
+    /** Every request received, in order of completion, recorded just before the answer is written (thread-safe snapshot). */
     public List<RecordedRequest> requests() {
         return List.copyOf(requests);
     }
@@ -505,7 +505,6 @@ public final class FakeGraphApi implements AutoCloseable {
         String contentType = ex.getRequestHeaders().getFirst("Content-Type");
         contentType = contentType == null ? "" : contentType;
         byte[] body;
-        int status = 0;
         int errorCode = 0;
         String outcome = "OK";
         try {
@@ -568,27 +567,21 @@ public final class FakeGraphApi implements AutoCloseable {
                             "An unknown error occurred")), "application/json; charset=UTF-8", Map.of());
                 }
             }
-            status = reply.status;
+            // recorded before the answer is written, so a client that got its answer always finds the record
+            record(method, path, rawQuery, contentType, body.length, received, reply.status, errorCode, outcome);
             send(ex, reply);
         } catch (IOException e) {
-            outcome = outcome + " (response write failed: " + e.getClass().getSimpleName() + ")";
+            // the client went away while we answered; nothing else to do
         } finally {
-            if (status != 0) {
-                record(method, path, rawQuery, contentType, lastBodyLength(ex), received, status, errorCode, outcome);
-            }
             ex.close();
         }
     }
 
-    private long lastBodyLength(HttpExchange ex) {
-        Object v = ex.getAttribute("fake.bodyBytes");
-        return v instanceof Long ? (Long) v : 0L;
-    }
-
     private void record(String method, String path, String rawQuery, String contentType, long bodyBytes,
                         Instant received, int status, int errorCode, String outcome) {
+        long micros = Duration.between(received, Instant.now()).toNanos() / 1000;
         requests.add(new RecordedRequest(method, path, redact(rawQuery), contentType, bodyBytes, received, status,
-                errorCode, outcome));
+                errorCode, outcome, micros));
     }
 
     private static String redact(String rawQuery) {
@@ -621,7 +614,6 @@ public final class FakeGraphApi implements AutoCloseable {
                 out = gz.readAllBytes();
             }
         }
-        ex.setAttribute("fake.bodyBytes", (long) out.length);
         return out;
     }
 
@@ -1206,13 +1198,24 @@ public final class FakeGraphApi implements AutoCloseable {
         return c;
     }
 
+    private static final boolean[] LOWER_HEX = new boolean[128];
+
+    static {
+        for (char ch = '0'; ch <= '9'; ch++) {
+            LOWER_HEX[ch] = true;
+        }
+        for (char ch = 'a'; ch <= 'f'; ch++) {
+            LOWER_HEX[ch] = true;
+        }
+    }
+
     static boolean isSha256Hex(String v) {
         if (v.length() != 64) {
             return false;
         }
         for (int i = 0; i < 64; i++) {
             char ch = v.charAt(i);
-            if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            if (ch >= 128 || !LOWER_HEX[ch]) {
                 return false;
             }
         }

@@ -13,10 +13,11 @@ import java.time.Instant;
  * @param receivedAt  when the request arrived
  * @param status      HTTP status answered; 0 when the connection was dropped
  * @param errorCode   Graph error code answered, 0 when none
- * @param outcome     short text: "OK", "ERROR 2650/1870147", "FAULT Fault[...]"
+ * @param outcome     short text: "OK", "ERROR 2650/1870147", "FAULT Fault[...]", "SLOW 500ms then OK"
+ * @param serverMicros time the fake spent from arrival to the end of its answer (includes injected delays)
  */
 public record RecordedRequest(String method, String path, String query, String contentType, long bodyBytes,
-                              Instant receivedAt, int status, int errorCode, String outcome) {
+                              Instant receivedAt, int status, int errorCode, String outcome, long serverMicros) {
 
     /** True when the answer was HTTP 200. */
     public boolean ok() {
