@@ -70,6 +70,21 @@ import java.util.zip.GZIPInputStream;
  * (e.g. EXTERN_ID only) removes every member whose columns of the same names equal all non-empty cells of the row.
  *
  * <p>The fake never logs tokens; {@link RecordedRequest#query()} has token and proof values redacted.
+ *
+ * <p>Typical use:
+ * <pre>{@code
+ * try (FakeGraphApi fake = FakeGraphApi.start("tok")) {
+ *     String graphBase = fake.baseUrl() + "/v25.0";          // point the service here
+ *     String id = fake.seedAudience("act_1", "VIP");           // or let the service create it
+ *     fake.failNext("/users", 2, Fault.bucThrottle("1", 1));   // next two /users calls are throttled
+ *     ... run the service ...
+ *     assertThat(fake.membership(id)).containsExactlyInAnyOrder(sha256(email) + "|" + sha256(phone));
+ *     assertThat(fake.payloadInUrlCount()).isZero();
+ * }
+ * }</pre>
+ *
+ * <p>Note for GET faults: {@code java.net.http.HttpClient} silently retries an idempotent GET once after a dropped
+ * connection, so queue two drops to make a GET fail for such a client.
  */
 public final class FakeGraphApi implements AutoCloseable {
 
