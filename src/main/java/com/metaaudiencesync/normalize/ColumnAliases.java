@@ -43,6 +43,8 @@ public final class ColumnAliases {
     }
 
     private static final String[] DATE_OF_BIRTH_ALIASES = {"dob", "birthday", "date_of_birth"};
+    private static final String BIRTHDAY = "birthday";
+    private static final Column BIRTH_DAY_COLUMN = new Column(Kind.IDENTIFIER, MetaKey.DOBD);
 
     /** canonical name -> column; immutable after class init, so safe to read from any thread. */
     private static final Map<String, Column> TABLE;
@@ -59,6 +61,8 @@ public final class ColumnAliases {
             }
         }
         Column dob = new Column(Kind.DATE_OF_BIRTH, null);
+        // "birth_day" (DOBD) and "birthday" (full date) are the same canonical name: see resolve()
+        t.remove(BIRTHDAY);
         for (String alias : DATE_OF_BIRTH_ALIASES) put(t, canonical(alias), dob);
         Column audienceId = new Column(Kind.AUDIENCE_ID, null);
         put(t, "audienceid", audienceId);
@@ -100,8 +104,23 @@ public final class ColumnAliases {
     /** What a column named {@code name} means; {@link Column#IGNORED_COLUMN} when it means nothing to us. */
     public static Column resolve(String name) {
         if (name == null) return Column.IGNORED_COLUMN;
-        Column c = TABLE.get(canonical(name.trim()));
-        return c == null ? Column.IGNORED_COLUMN : c;
+        String n = name.trim();
+        String canonical = canonical(n);
+        Column c = TABLE.get(canonical);
+        if (c == null) return Column.IGNORED_COLUMN;
+        if (canonical.equals(BIRTHDAY) && isSplitBirthDay(n)) return BIRTH_DAY_COLUMN;
+        return c;
+    }
+
+    /**
+     * The one clash in the CONTRACT table: {@code birth_day} (DOBD) and {@code birthday} (a full date of birth)
+     * are equal once '_' and case are ignored. A separator or a camelCase/PascalCase capital D ({@code birth_day},
+     * {@code birth-day}, {@code birth day}, {@code birthDay}, {@code BirthDay}) means the day of month; a single
+     * word in one case ({@code birthday}, {@code Birthday}, {@code BIRTHDAY}) means the full date.
+     */
+    private static boolean isSplitBirthDay(String n) {
+        if (n.length() != BIRTHDAY.length()) return true; // had separators
+        return n.charAt(5) == 'D' && Character.isLowerCase(n.charAt(4));
     }
 
     /** Every canonical name that resolves to something (for documentation and tests). */
