@@ -16,7 +16,7 @@ import java.util.Map;
  * <p>Rules:
  * <ol>
  *   <li>COUNTRY is normalized first (first valid value wins) so that PHONE and ZIP can use it.</li>
- *   <li>EMAIL and PHONE may have several values: each raw value is also split on ';' (EMAIL also on ','),
+ *   <li>EMAIL and PHONE may have several values: each raw value is also split on ';' and ',',
  *       values from {@code *_sha256} columns are added, duplicates (after normalization) are dropped. The
  *       member gives {@code max(1, #emails, #phones)} rows: row i carries email i and phone i ("" past the end
  *       of either list); every other key is repeated on every row.</li>
@@ -87,8 +87,8 @@ public final class RowBuilder {
         }
 
         // 4. multi-valued keys
-        List<String> emails = multi(MetaKey.EMAIL, m, country, issues, true);
-        List<String> phones = multi(MetaKey.PHONE, m, country, issues, false);
+        List<String> emails = multi(MetaKey.EMAIL, m, country, issues);
+        List<String> phones = multi(MetaKey.PHONE, m, country, issues);
 
         // 5. enough to match?
         if (emails.isEmpty() && phones.isEmpty() && base[MetaKey.MADID.ordinal()] == null
@@ -139,7 +139,7 @@ public final class RowBuilder {
     }
 
     /** All valid, distinct wire values of EMAIL or PHONE. */
-    private List<String> multi(MetaKey k, RawMember m, String country, Issues issues, boolean splitOnComma) {
+    private List<String> multi(MetaKey k, RawMember m, String country, Issues issues) {
         List<String> raws = m.values.get(k);
         List<String> hashes = m.prehashed.get(k);
         if ((raws == null || raws.isEmpty()) && (hashes == null || hashes.isEmpty())) return List.of();
@@ -148,13 +148,13 @@ public final class RowBuilder {
             for (int i = 0, n = raws.size(); i < n; i++) {
                 String raw = raws.get(i);
                 if (raw == null) continue;
-                if (raw.indexOf(';') < 0 && (!splitOnComma || raw.indexOf(',') < 0)) {
+                if (raw.indexOf(';') < 0 && raw.indexOf(',') < 0) {
                     addWire(k, normalizer.normalizeWithReason(k, raw, country), out, issues);
                 } else {
                     int start = 0, len = raw.length();
                     for (int j = 0; j <= len; j++) {
                         char c = j < len ? raw.charAt(j) : ';';
-                        if (c == ';' || (splitOnComma && c == ',')) {
+                        if (c == ';' || c == ',') {
                             if (j > start) addWire(k, normalizer.normalizeWithReason(k, raw.substring(start, j), country), out, issues);
                             start = j + 1;
                         }
