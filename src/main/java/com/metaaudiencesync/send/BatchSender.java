@@ -52,6 +52,8 @@ public class BatchSender {
     private final Semaphore inflight;
     private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong sessionIds = new AtomicLong(System.currentTimeMillis() * 1000);
+    /** Meta said how long the ad account must wait (estimated_time_to_regain_access, Retry-After): nothing is sent before */
+    private volatile long throttledUntil;
 
     public BatchSender(BatchStore store, GraphClient graph, AudienceResolver audiences, AccountGate gate,
                        SyncProperties sync, MetaProperties meta, SyncMetrics metrics, boolean dryRun) {
@@ -72,7 +74,7 @@ public class BatchSender {
 
     /** Claims what can be sent now; the route splits the list and calls {@link #send} for each. */
     public List<Batch> claim() {
-        if (!dryRun && !gate.isOpen()) return List.of();
+        if (!dryRun && (!gate.isOpen() || throttled())) return List.of();
         store.recoverExpired();
         return store.claimReady(Math.max(1, sync.getSend().getConcurrency()) * 2, List.of());
     }
@@ -103,7 +105,7 @@ public class BatchSender {
 
     /** Sends one replace group (a .replace file) as one usersreplace session; any failure restarts it from batch 1. */
     public void sendGroup() {
-        if (!dryRun && !gate.isOpen()) return;
+        if (!dryRun && (!gate.isOpen() || throttled())) return;
         List<Batch> group = store.claimGroup();
         if (group.isEmpty()) return;
         Batch first = group.get(0);
@@ -150,6 +152,9 @@ public class BatchSender {
     }
 
     record Session(long id, int seq, boolean last, long total) {}
+
+    /** True while Meta's requested wait for this ad account runs (the limit is per account, not per batch). */
+    public boolean throttled() { return System.currentTimeMillis() < throttledUntil; }
 
     private String resolve(Batch b) throws GraphCallException, IOException, AudienceResolver.CreationInProgress {
         if (b.audience().id() != null) return b.audience().id();
@@ -228,8 +233,19 @@ public class BatchSender {
             dead(b, o.message(), o.code(), attempts);
             return;
         }
+        if (o.kind() == Outcome.Kind.THROTTLE && o.waitMillis() > 0) {
+            long until = System.currentTimeMillis() + o.waitMillis();
+            synchronized (this) {
+                if (until > throttledUntil) {
+                    if (!throttled()) log.warn("Meta rate limit for the ad account ({}): sending waits {} s as Meta asks; nothing is lost", o.message(), o.waitMillis() / 1000);
+                    throttledUntil = until;
+                }
+            }
+        }
         long sinceFirst = b.firstFailureAt() == null ? 0 : System.currentTimeMillis() - b.firstFailureAt();
-        if (attempts >= sync.getRetry().getMaxAttempts() || sinceFirst > sync.getRetry().getMaxTotal().toMillis()) {
+        // a throttle is the account's state, not the batch's fault: it never uses up the batch's attempts, only its total time
+        boolean attemptsExhausted = o.kind() != Outcome.Kind.THROTTLE && attempts >= sync.getRetry().getMaxAttempts();
+        if (attemptsExhausted || sinceFirst > sync.getRetry().getMaxTotal().toMillis()) {
             dead(b, "gave up after " + attempts + " attempts: " + o.message(), o.code(), attempts);
             return;
         }
@@ -251,7 +267,7 @@ public class BatchSender {
     }
 
     /** Exponential backoff with jitter, capped at sync.retry.max-delay; a longer wait Meta asks for wins. */
-    long backoff(int attempts, long metaWait) {
+    public long backoff(int attempts, long metaWait) {
         long initial = sync.getRetry().getInitialDelay().toMillis();
         long max = sync.getRetry().getMaxDelay().toMillis();
         double exp = initial * Math.pow(2, Math.max(0, attempts - 1));
