@@ -134,13 +134,24 @@ public class BatchSender {
             if (dryRun) { writeOutbox(b, s, 0, true); continue; }
             long[] counts = new long[2];
             Outcome o = callCounting(b, audienceId, s, counts);
+            // Once batch 1 opened the session, Meta keeps it open (up to 90 min) and refuses a new one meanwhile
+            // (2650/1870145): restarting from batch 1 would stall the replace. A later batch_seq may be sent again
+            // (meta-api.md §3), so a retryable failure after batch 1 is retried in the same session first.
+            for (int attempt = 1; i > 0 && o.retryable() && attempt < sync.getRetry().getMaxAttempts() && gate.isOpen(); attempt++) {
+                long delay = backoff(attempt, o.waitMillis());
+                log.warn("Replace session {} for audience {}: batch {}/{} failed ({}), sent again in the same session in {} ms",
+                        sessionId, b.audience().display(), i + 1, group.size(), o.message(), delay);
+                metrics.retry(o.code());
+                if (!pause(delay, group)) break;
+                o = callCounting(b, audienceId, s, counts);
+            }
             if (o.kind() != Outcome.Kind.SUCCESS) {
                 log.warn("Replace session {} for audience {} failed at batch {}/{}: {}; the whole replace restarts from batch 1 with a new session",
                         sessionId, b.audience().display(), i + 1, group.size(), o.message());
                 groupFailed(group, o);
                 return;
             }
-            received += counts[0];
+            received = Math.max(received, counts[0]); // num_received counts the whole session so far (meta-api.md §5)
             invalid += counts[1];
             store.renew(group.stream().map(Batch::id).toList());
         }
@@ -152,6 +163,21 @@ public class BatchSender {
     }
 
     record Session(long id, int seq, boolean last, long total) {}
+
+    /** Waits during a replace session, keeping the group's lease; false when interrupted (shutdown). */
+    private boolean pause(long millis, List<Batch> group) {
+        long until = System.currentTimeMillis() + millis;
+        try {
+            while (System.currentTimeMillis() < until) {
+                Thread.sleep(Math.min(1000, Math.max(1, until - System.currentTimeMillis())));
+                store.renew(group.stream().map(Batch::id).toList());
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 
     /** True while Meta's requested wait for this ad account runs (the limit is per account, not per batch). */
     public boolean throttled() { return System.currentTimeMillis() < throttledUntil; }

@@ -148,6 +148,23 @@ class ReliabFaultInjectionTest {
         ReliabSupport.assertNoSecrets(inbox, log.getAll(), sample(emails));
     }
 
+    @Test
+    void replaceSessionSurvivesATransientErrorAfterBatchOne(CapturedOutput log) throws Exception {
+        String id = fake.seedAudience(ReliabSupport.ACCOUNT, "Repl");
+        String edge = "/" + id + "/usersreplace";
+        // batch 1 goes through (a zero-delay "slow" fault is a pass-through), batch 2 gets a 500 once
+        fake.failNext(edge, 1, Fault.slow(Duration.ZERO)).failNext(edge, 1, Fault.http500());
+        List<String> emails = ReliabSupport.writeCsv(inbox, "Repl.replace.csv", "repl", 300);
+        // Meta (and the fake) keep the first session open and refuse a new batch 1 meanwhile (2650/1870145):
+        // only a retry of batch 2 in the same session completes the replace
+        await().atMost(Duration.ofSeconds(30)).until(() -> ReliabSupport.memberEmailHashes(fake, "Repl").size() == 300);
+        assertThat(ReliabSupport.memberEmailHashes(fake, "Repl")).isEqualTo(ReliabSupport.hashes(emails));
+        List<RecordedRequest> reqs = ReliabSupport.userRequests(fake).stream().filter(r -> r.path().endsWith(edge)).toList();
+        assertThat(reqs).extracting(RecordedRequest::outcome).noneMatch(o -> o.contains("1870145"));
+        assertThat(reqs).hasSize(4);
+        ReliabSupport.assertNoSecrets(inbox, log.getAll(), sample(emails));
+    }
+
     static List<String> sample(List<String> emails) {
         List<String> s = new ArrayList<>(emails.subList(0, Math.min(20, emails.size())));
         s.add("650 555 0001");
