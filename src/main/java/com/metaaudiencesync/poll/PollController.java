@@ -47,7 +47,7 @@ public class PollController {
 
     /** 202 with the run (read in the background); 409 when a run of this job is in progress; 404 for an unknown job. */
     @PostMapping("/{name}/run")
-    public ResponseEntity<Object> run(@PathVariable String name) {
+    public ResponseEntity<Object> run(@PathVariable("name") String name) {
         if (!runner.has(name)) return notFound(name);
         PollRunner.Begun b = runner.startManual(name);
         if (b == null) {
@@ -64,7 +64,7 @@ public class PollController {
     }
 
     @GetMapping("/{name}/runs")
-    public ResponseEntity<Object> runs(@PathVariable String name, @RequestParam(defaultValue = "50") int limit) {
+    public ResponseEntity<Object> runs(@PathVariable("name") String name, @RequestParam(name = "limit", defaultValue = "50") int limit) {
         if (!runner.has(name)) return notFound(name);
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map<String, Object> r : runner.store().runs(name, limit)) out.add(view(r));
@@ -72,7 +72,7 @@ public class PollController {
     }
 
     @GetMapping("/{name}/runs/{id}")
-    public ResponseEntity<Object> run(@PathVariable String name, @PathVariable long id) {
+    public ResponseEntity<Object> run(@PathVariable("name") String name, @PathVariable("id") long id) {
         if (!runner.has(name)) return notFound(name);
         Map<String, Object> r = runner.store().run(id);
         if (r == null || !name.equals(lower(r).get("job"))) {
