@@ -75,12 +75,19 @@ public final class FieldNormalizer {
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
 
     private final String defaultRegion; // uppercase alpha-2 or null
+    private final boolean fastPath;
     private volatile int currentYear = Year.now(ZoneOffset.UTC).getValue();
 
     public FieldNormalizer() { this(null); }
 
     /** @param defaultRegion ISO alpha-2 region for phones without country code when the row has no COUNTRY; may be null */
     public FieldNormalizer(String defaultRegion) {
+        this(defaultRegion, true);
+    }
+
+    /** @param phoneFastPath false forces every phone through libphonenumber's full parser (tests compare both) */
+    FieldNormalizer(String defaultRegion, boolean phoneFastPath) {
+        this.fastPath = phoneFastPath;
         if (defaultRegion == null || defaultRegion.isBlank()) {
             this.defaultRegion = null;
         } else {
@@ -225,6 +232,11 @@ public final class FieldNormalizer {
         int zeros = 0;
         while (zeros < len && digits[zeros] == '0') zeros++;
         if (zeros == len) return Result.invalid(INVALID_PHONE);
+        if (fastPath) {
+            Result fast = PhoneFastPath.tryNormalize(digits, len, zeros, plus,
+                    rowCountryIso2 != null ? Countries.upperIso2(rowCountryIso2) : null, defaultRegion);
+            if (fast != null) return fast;
+        }
         String significant = new String(digits, zeros, len - zeros);
         if (plus || zeros >= 2) return international(significant);
         String region = rowCountryIso2 != null ? Countries.upperIso2(rowCountryIso2) : null;
@@ -250,7 +262,7 @@ public final class FieldNormalizer {
         }
     }
 
-    private static boolean possible(PhoneNumber p) {
+    static boolean possible(PhoneNumber p) {
         return PHONES.isPossibleNumberWithReason(p) == PhoneNumberUtil.ValidationResult.IS_POSSIBLE;
     }
 
