@@ -82,6 +82,19 @@ class PollClusterPostgresTest {
                     assertThat(r.get("status")).isEqualTo("DONE");
                     assertThat(((Number) r.get("batches_total")).intValue()).isEqualTo(1);
                 });
+                // the instance that ran the schedule stops: the other one goes on with it
+                String busiest = runs.stream().collect(Collectors.groupingBy(r -> (String) r.get("instance_id"), Collectors.counting()))
+                        .entrySet().stream().max(Map.Entry.comparingByValue()).get().getKey();
+                ConfigurableApplicationContext survivor = "A".equals(busiest) ? b : a;
+                if ("A".equals(busiest)) { a.close(); a = null; } else { b.close(); b = null; }
+                String other = "A".equals(busiest) ? "B" : "A";
+                JdbcTemplate db2 = survivor.getBean(JdbcTemplate.class);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
+                        db2.queryForObject("SELECT COUNT(*) FROM mas_poll_run WHERE job='cluster' AND instance_id=? AND status<>'RUNNING'",
+                                Long.class, other) >= 2);
+                runs = db2.queryForList("SELECT id, scheduled_at, instance_id, status FROM mas_poll_run WHERE job='cluster' ORDER BY id");
+                List<Object> allFireTimes = runs.stream().map(r -> r.get("scheduled_at")).toList();
+                assertThat(new HashSet<>(allFireTimes)).hasSize(allFireTimes.size());
                 Set<Object> instances = runs.stream().map(r -> r.get("instance_id")).collect(Collectors.toSet());
                 System.out.println("poll runs per instance: " + runs.stream().collect(Collectors.groupingBy(r -> r.get("instance_id"), Collectors.counting()))
                         + " (instances seen: " + instances + ")");
