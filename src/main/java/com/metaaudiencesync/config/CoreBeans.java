@@ -26,6 +26,17 @@ import java.net.InetAddress;
 public class CoreBeans {
     private static final Logger log = LoggerFactory.getLogger(CoreBeans.class);
 
+    /** Runs first (everything else depends on it): refuses to start on bad configuration. */
+    @Bean
+    public static org.springframework.beans.factory.config.BeanFactoryPostProcessor configurationCheck(org.springframework.core.env.Environment env) {
+        return bf -> {
+            org.springframework.boot.context.properties.bind.Binder b = org.springframework.boot.context.properties.bind.Binder.get(env);
+            MetaProperties meta = b.bind("meta", MetaProperties.class).orElseGet(MetaProperties::new);
+            SyncProperties sync = b.bind("sync", SyncProperties.class).orElseGet(SyncProperties::new);
+            StartupValidator.validate(meta, sync);
+        };
+    }
+
     @Bean
     public String instanceId(SyncProperties sync, @Value("${server.port:8080}") String port) {
         if (sync.getInstanceId() != null && !sync.getInstanceId().isBlank()) return sync.getInstanceId();

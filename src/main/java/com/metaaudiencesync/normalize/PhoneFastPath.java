@@ -1,0 +1,121 @@
+package com.metaaudiencesync.normalize;
+
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import com.google.i18n.phonenumbers.Phonemetadata.PhoneMetadata;
+import com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A shortcut around {@link PhoneNumberUtil#parse} (which runs many regular expressions) for the common case:
+ * digits whose country code and national number can be split without any of libphonenumber's rewriting
+ * (national prefix or carrier code stripping, transform rules, country code found inside a national number,
+ * Italian leading zero). Only a number libphonenumber calls possible is returned; anything else returns null
+ * and goes through the full parser, so the answer is always the full parser's answer.
+ * FieldNormalizerTest compares both paths over every region's example numbers.
+ */
+final class PhoneFastPath {
+    private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+
+    /**
+     * How the full parser would treat a national number of one region: its calling code and the literal
+     * national prefixes it strips. Only regions whose prefix-for-parsing is a plain list of digit strings and
+     * that have no transform rule get one.
+     */
+    private record Rule(int cc, String ccDigits, String[] prefixes) {
+        boolean blocks(char[] digits, int start, int len) {
+            if (digits[start] == '0') return true; // trunk prefix or Italian leading zero: full parser
+            for (String p : prefixes) if (startsWith(digits, start, len, p)) return true;
+            return false;
+        }
+    }
+
+    private static final boolean[] VALID_CC = new boolean[1000];
+    /** rule of the main region of a calling code (what the parser uses after a '+cc'), or null */
+    private static final Rule[] BY_CC = new Rule[1000];
+    private static final Map<String, Rule> BY_REGION = new HashMap<>(512);
+
+    static {
+        for (int cc : PHONES.getSupportedCallingCodes()) {
+            if (cc > 0 && cc < 1000) VALID_CC[cc] = true;
+        }
+        for (String region : PHONES.getSupportedRegions()) {
+            Rule r = rule(region);
+            if (r != null) BY_REGION.put(region, r);
+        }
+        for (int cc = 1; cc < 1000; cc++) {
+            if (VALID_CC[cc]) BY_CC[cc] = BY_REGION.get(PHONES.getRegionCodeForCountryCode(cc));
+        }
+    }
+
+    private static Rule rule(String region) {
+        PhoneMetadata md;
+        try {
+            md = DefaultMetadataDependenciesProvider.getInstance().getPhoneNumberMetadataSource().getMetadataForRegion(region);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (md == null || !md.getNationalPrefixTransformRule().isEmpty()) return null;
+        String npp = md.getNationalPrefixForParsing();
+        if (npp.isEmpty()) npp = md.getNationalPrefix();
+        String[] prefixes = npp.isEmpty() ? new String[0] : npp.split("\\|");
+        for (String p : prefixes) {
+            if (p.isEmpty()) return null;
+            for (int i = 0; i < p.length(); i++) if (p.charAt(i) < '0' || p.charAt(i) > '9') return null; // a regex
+        }
+        int cc = md.getCountryCode();
+        return new Rule(cc, Integer.toString(cc), prefixes);
+    }
+
+    private PhoneFastPath() {}
+
+    /**
+     * @param digits  the number's digits ({@code len} of them, {@code zeros} leading zeros)
+     * @param plus    written with a leading '+'
+     * @return the normalized result, or null when the full parser must decide
+     */
+    static FieldNormalizer.Result tryNormalize(char[] digits, int len, int zeros, boolean plus, String rowRegion, String defaultRegion) {
+        if (plus || zeros >= 2) return international(digits, zeros, len);
+        String region = rowRegion != null ? rowRegion : defaultRegion;
+        if (region == null) return len - zeros >= 11 ? international(digits, zeros, len) : null;
+        if (zeros > 0) return null; // trunk prefix: the full parser strips it
+        Rule r = BY_REGION.get(region);
+        if (r == null || r.blocks(digits, 0, len) || startsWith(digits, 0, len, r.ccDigits())) return null;
+        return possibleOrNull(r.cc(), digits, 0, len);
+    }
+
+    private static FieldNormalizer.Result international(char[] digits, int from, int len) {
+        int cc = 0;
+        for (int l = 1; l <= 3 && from + l < len; l++) {
+            int candidate = cc * 10 + (digits[from + l - 1] - '0');
+            cc = candidate;
+            if (VALID_CC[cc]) {
+                Rule r = BY_CC[cc];
+                int start = from + l;
+                if (r == null || r.blocks(digits, start, len)) return null;
+                return possibleOrNull(cc, digits, start, len);
+            }
+        }
+        return null;
+    }
+
+    private static FieldNormalizer.Result possibleOrNull(int cc, char[] digits, int start, int len) {
+        int n = len - start;
+        if (n < 2 || n > 17) return null;
+        long national = 0;
+        for (int i = start; i < len; i++) national = national * 10 + (digits[i] - '0');
+        PhoneNumber p = new PhoneNumber().setCountryCode(cc).setNationalNumber(national);
+        if (!FieldNormalizer.possible(p)) return null;
+        StringBuilder sb = new StringBuilder(3 + n);
+        sb.append(cc).append(digits, start, n);
+        return new FieldNormalizer.Result(sb.toString(), null, false);
+    }
+
+    private static boolean startsWith(char[] digits, int start, int len, String p) {
+        if (len - start < p.length()) return false;
+        for (int i = 0; i < p.length(); i++) if (digits[start + i] != p.charAt(i)) return false;
+        return true;
+    }
+}

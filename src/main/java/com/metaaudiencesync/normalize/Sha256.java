@@ -1,0 +1,40 @@
+package com.metaaudiencesync.normalize;
+
+import org.apache.commons.codec.binary.Hex;
+import org.apache.commons.codec.digest.DigestUtils;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/** Lowercase hex SHA-256 of UTF-8 text, and recognition of values that already are one. Thread-safe. */
+public final class Sha256 {
+    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(DigestUtils::getSha256Digest);
+
+    private Sha256() {}
+
+    /** Lowercase 64-hex SHA-256 of the UTF-8 bytes of {@code s}. */
+    public static String hex(String s) {
+        MessageDigest md = DIGEST.get();
+        md.reset();
+        return Hex.encodeHexString(md.digest(s.getBytes(StandardCharsets.UTF_8)), true);
+    }
+
+    /** True when {@code s} is exactly 64 hex digits (either case). */
+    public static boolean isHex64(String s) {
+        if (s == null || s.length() != 64) return false;
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+        }
+        return true;
+    }
+
+    /** {@code s} lowercased, assuming {@link #isHex64(String)}; returns the same instance when already lowercase. */
+    static String lowerHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'F') return s.toLowerCase(java.util.Locale.ROOT);
+        }
+        return s;
+    }
+}
