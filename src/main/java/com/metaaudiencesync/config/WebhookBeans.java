@@ -47,6 +47,16 @@ public class WebhookBeans {
     @Bean
     public WebhookCamelAdapter webhookHttp(WebhookHandler handler) { return new WebhookCamelAdapter(handler); }
 
+    /** size limit before any body is read (413) */
+    @Bean
+    public org.springframework.boot.web.servlet.FilterRegistrationBean<com.metaaudiencesync.webhook.WebhookBodyLimitFilter> webhookBodyLimit(SyncProperties sync) {
+        var reg = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
+                new com.metaaudiencesync.webhook.WebhookBodyLimitFilter(sync.getWebhook().getMaxBytes().toBytes()));
+        reg.addUrlPatterns("/webhooks/*", "/v1/*");
+        reg.setName("webhookBodyLimit");
+        return reg;
+    }
+
     /** called by the purge route */
     @Bean
     public WebhookPurge webhookPurge(WebhookStore store, SyncProperties sync) { return new WebhookPurge(store, sync.getWebhook().getIdempotencyWindow().toMillis()); }

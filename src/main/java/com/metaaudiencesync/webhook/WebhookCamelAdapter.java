@@ -20,6 +20,13 @@ public class WebhookCamelAdapter {
 
     public WebhookCamelAdapter(WebhookHandler handler) { this.handler = handler; }
 
+    /** the exact bytes the body-limit filter read (the Camel body may have been decoded to text) */
+    private static Object rawBody(Message in) {
+        Object req = in.getHeader(Exchange.HTTP_SERVLET_REQUEST);
+        if (req == null && in instanceof org.apache.camel.component.platform.http.springboot.PlatformHttpMessage pm) req = pm.getRequest();
+        return req instanceof jakarta.servlet.http.HttpServletRequest r ? r.getAttribute(WebhookBodyLimitFilter.BODY_ATTRIBUTE) : null;
+    }
+
     public void process(Exchange exchange) {
         Message in = exchange.getMessage();
         String method = in.getHeader(Exchange.HTTP_METHOD, String.class);
@@ -31,6 +38,11 @@ public class WebhookCamelAdapter {
             if (v != null) headers.put(h, v.toString());
         }
         WebhookResult r = handler.handle(method == null ? "POST" : method, path, headers, max -> {
+            Object raw = rawBody(in);
+            if (raw instanceof byte[] bytes) {
+                if (bytes.length > max) throw new WebhookHandler.TooLargeException();
+                return bytes;
+            }
             Object b = in.getBody();
             if (b == null) return new byte[0];
             if (b instanceof InputStream is) return WebhookHandler.readCapped(is, max);

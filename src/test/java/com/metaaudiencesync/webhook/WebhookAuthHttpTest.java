@@ -77,6 +77,16 @@ class WebhookAuthHttpTest {
     }
 
     @Test
+    void signatureOfNonAsciiBodyUsesTheExactBytes() throws Exception {
+        String body = "{\"type\":\"identify\",\"userId\":\"u-é\",\"traits\":{\"email\":\"zoé@example.com\",\"first_name\":\"Zoë\",\"vip\":true},"
+                + "\"context\":{\"personas\":{\"computation_key\":\"vip\"}}}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String sig = hex("HmacSHA1", SECRET, bytes);
+        HttpResponse<String> r = http().post("/webhooks/segment", bytes, "X-Signature", sig, "Authorization", "Bearer " + TOKEN);
+        assertThat(r.statusCode()).isEqualTo(202);
+    }
+
+    @Test
     void signatureIsOverTheRawBytes() throws Exception {
         String sig = hex("HmacSHA1", SECRET, BODY.getBytes(StandardCharsets.UTF_8));
         String reformatted = BODY.replace(",", ", ");
