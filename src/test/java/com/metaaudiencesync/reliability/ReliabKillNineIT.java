@@ -112,6 +112,9 @@ class ReliabKillNineIT {
                 midFile, kills, n, received("Crash"), duplicates, termMillis);
         // at most the in-flight batches of each hard stop are re-sent (2 concurrent requests per kill, plus SIGTERM)
         assertThat(duplicates).isBetween(0L, (long) (kills + 1) * 2 * batch);
+        // a crashed instance held at most one claim (concurrency x 2) of batches: the upper bound of what is re-sent
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) batches this instance had in flight").matcher(Files.readString(out));
+        while (m.find()) assertThat(Integer.parseInt(m.group(1))).as("batches INFLIGHT at a kill").isLessThanOrEqualTo(4);
         JsonNode report = JSON.readTree(work.resolve("inbox/.done/Crash.csv.report.json").toFile());
         assertThat(report.path("accepted").asLong()).isEqualTo(n);
         assertThat(report.path("rowsToMeta").asLong()).isEqualTo(n);
@@ -135,15 +138,28 @@ class ReliabKillNineIT {
         Map<String, String> props = props(work, 10_000);
         Random rnd = new Random(Long.getLong("mas.killLoop.seed", 4L));
         List<String> lines = new ArrayList<>();
+        int maxAfterStart = Integer.getInteger("mas.killLoop.maxDelayMs", 5000);
         for (int i = 1; i <= rounds; i++) {
+            long startedBefore = startedCount(out);
             ServiceProcess p = ServiceProcess.start(props, ReliabSupport.TOKEN, out);
-            long delay = 2000 + rnd.nextInt(Integer.getInteger("mas.killLoop.maxDelayMs", 25_000));
+            String phase;
+            long delay;
+            if (rnd.nextInt(100) < 15) {
+                // now and then during start-up
+                delay = 500 + rnd.nextInt(7000);
+                phase = "start-up+";
+            } else {
+                // mostly while working: a random moment after the service is up (reading, storing, sending, moving)
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50)).until(() -> startedCount(out) > startedBefore || !p.alive());
+                delay = rnd.nextInt(maxAfterStart);
+                phase = "started+";
+            }
             // a timed wait is the point here: the kill lands at a random moment
             await().pollDelay(Duration.ofMillis(delay)).atMost(Duration.ofMillis(delay + 1000)).until(() -> true);
             long before = received("Loop");
             p.kill9();
-            String line = String.format("kill %2d after %5d ms: received so far %d, distinct members %d, file %s", i, delay, before,
-                    ReliabSupport.memberEmailHashes(fake, "Loop").size(), Files.exists(work.resolve("inbox/Loop.csv")) ? "in inbox" : "moved");
+            String line = String.format("kill %2d at %s%5d ms: rows received by Meta so far %d, distinct members %d, file %s", i, phase, delay, before,
+                    ReliabSupport.memberEmailHashes(fake, "Loop").size(), Files.exists(work.resolve("inbox/Loop.csv")) ? "in inbox" : "moved to .done");
             lines.add(line);
             System.out.println(line);
         }
@@ -167,6 +183,11 @@ class ReliabKillNineIT {
         ReliabSupport.assertNoSecrets(work.resolve("inbox"), log, emails.subList(0, 50));
         assertThat(exact).isTrue();
         fake.setUsersLatency(Duration.ZERO);
+    }
+
+    static long startedCount(Path out) throws java.io.IOException {
+        if (!Files.exists(out)) return 0;
+        return ReliabSupport.count(Files.readString(out, StandardCharsets.ISO_8859_1), "Started MetaAudienceSyncApplication");
     }
 
     static long countFiles(Path dir) throws Exception {
