@@ -100,6 +100,7 @@ public class BatchSender {
             return;
         }
         Outcome o = call(b, audienceId, null);
+        if (o == HELD_BACK) { store.release(b, Math.max(0, throttledUntil - System.currentTimeMillis())); return; }
         if (o.kind() != Outcome.Kind.SUCCESS) failed(b, o);
     }
 
@@ -179,6 +180,9 @@ public class BatchSender {
         }
     }
 
+    /** marks a batch not sent because the account is throttled (it goes back to the queue as it was) */
+    private static final Outcome HELD_BACK = new Outcome(Outcome.Kind.THROTTLE, "held_back", null, "the ad account is waiting as Meta asked", 0, null);
+
     /** True while Meta's requested wait for this ad account runs (the limit is per account, not per batch). */
     public boolean throttled() { return System.currentTimeMillis() < throttledUntil; }
 
@@ -201,6 +205,8 @@ public class BatchSender {
         inflight.acquireUninterruptibly();
         long t0 = System.nanoTime();
         try {
+            // claimed before Meta asked the account to wait: put back without using an attempt
+            if (s == null && throttled()) return HELD_BACK;
             GraphResponse r = graph.postJson(path, g -> {
                 if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
                 RequestBodies.payload(g, b.payload());

@@ -100,6 +100,24 @@ class ReliabFaultInjectionTest {
     }
 
     @Test
+    void aThrottleWithAWaitPausesTheWholeAccountForThatLong(CapturedOutput log) throws Exception {
+        String id = fake.seedAudience(ReliabSupport.ACCOUNT, "Wait");
+        String edge = "/" + id + "/users";
+        // Meta says: wait 2 s (Retry-After; estimated_time_to_regain_access works the same, in minutes)
+        fake.failNext(edge, 1, Fault.graphError(400, 80003, 2446079, true, "(#80003) too many calls").withHeader("Retry-After", "2"));
+        List<String> emails = ReliabSupport.writeCsv(inbox, "Wait.csv", "wait", 600);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ReliabSupport.memberEmailHashes(fake, "Wait").size() == 600);
+        List<RecordedRequest> reqs = ReliabSupport.userRequests(fake).stream().filter(r -> r.path().contains(id)).toList();
+        RecordedRequest throttled = reqs.stream().filter(r -> r.outcome().startsWith("FAULT")).findFirst().orElseThrow();
+        Instant answered = throttled.receivedAt().plusNanos(throttled.serverMicros() * 1000);
+        // no request of any batch of the account starts within Meta's wait (the one in flight on the other slot excepted)
+        long early = reqs.stream().filter(r -> r.receivedAt().isAfter(answered.plusMillis(200)) && r.receivedAt().isBefore(answered.plusMillis(1900))).count();
+        assertThat(early).isZero();
+        assertThat(log.getAll()).contains("sending waits 2 s as Meta asks");
+        ReliabSupport.assertNoSecrets(inbox, log.getAll(), sample(emails));
+    }
+
+    @Test
     void retriesAreSpacedByExponentialBackoffWithJitter(CapturedOutput log) throws Exception {
         String id = fake.seedAudience(ReliabSupport.ACCOUNT, "Spacing");
         fake.failNext("/" + id + "/users", 4, Fault.http500());
