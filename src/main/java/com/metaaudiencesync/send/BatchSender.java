@@ -104,7 +104,11 @@ public class BatchSender {
         if (o.kind() != Outcome.Kind.SUCCESS) failed(b, o);
     }
 
-    /** Sends one replace group (a .replace file) as one usersreplace session; any failure restarts it from batch 1. */
+    /**
+     * Sends one replace group (a .replace file) as one usersreplace session. A retryable failure of a later batch
+     * is sent again in the same session; any other failure (or one of batch 1, or a crash) restarts the replace
+     * from batch 1 with a new session.
+     */
     public void sendGroup() {
         if (!dryRun && (!gate.isOpen() || throttled())) return;
         List<Batch> group = store.claimGroup();
@@ -299,7 +303,7 @@ public class BatchSender {
     }
 
     /** Exponential backoff with jitter, capped at sync.retry.max-delay; a longer wait Meta asks for wins. */
-    public long backoff(int attempts, long metaWait) {
+    long backoff(int attempts, long metaWait) {
         long initial = sync.getRetry().getInitialDelay().toMillis();
         long max = sync.getRetry().getMaxDelay().toMillis();
         double exp = initial * Math.pow(2, Math.max(0, attempts - 1));
