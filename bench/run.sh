@@ -7,7 +7,8 @@
 #
 # Environment: BENCH_WORK (default /tmp/mas-bench: generated CSVs are cached there), BENCH_SIZES,
 # BENCH_XMX (default 256m, same for every size so heap peaks compare), BENCH_MODES (default "graph dryrun"),
-# BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service).
+# BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
+# BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ XMX=${BENCH_XMX:-256m}
 MODES=${BENCH_MODES:-"graph dryrun"}
 JFR=${BENCH_JFR:-0}
 SEED=${BENCH_SEED:-42}
-JAR="$ROOT/target/meta-audience-sync.jar"
+JAR=${BENCH_JAR:-"$ROOT/target/meta-audience-sync.jar"}
 TCLS="$ROOT/target/test-classes"
 HZ=$(getconf CLK_TCK)
 mkdir -p "$WORK/data"
@@ -26,10 +27,17 @@ RESULTS="$WORK/results.$$.txt"
 
 log() { echo "[bench] $*" >&2; }
 
-if [[ ! -f "$JAR" || ! -f "$TCLS/com/metaaudiencesync/bench/Baseline.class" ]]; then
+if [[ ! -f "$ROOT/target/meta-audience-sync.jar" || ! -f "$TCLS/com/metaaudiencesync/bench/Baseline.class" ]]; then
   log "building (mvn -q -DskipTests package)"
   (cd "$ROOT" && mvn -o -q -DskipTests package)
 fi
+# run a snapshot of the jar, so a rebuild during the benchmark cannot pull classes from under a running service
+SNAP="$WORK/service-$$.jar"
+cp "$JAR" "$SNAP"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -f "$SNAP"; }
+trap cleanup EXIT
+JAR=$SNAP
 CPFILE="$WORK/test-classpath.txt"
 if [[ ! -s "$CPFILE" || "$ROOT/pom.xml" -nt "$CPFILE" ]]; then
   log "resolving the test classpath"
@@ -73,6 +81,7 @@ run_service() {
     FAKE_GRAPH_TOKEN=$token java -Xmx1g -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
       > "$d/fake.log" 2>&1 &
     fake_pid=$!
+    PIDS+=("$fake_pid")
     for _ in $(seq 1 100); do grep -q "listening on" "$d/fake.log" 2>/dev/null && break; sleep 0.1; done
     graph_args=(--meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token")
   fi
@@ -87,9 +96,11 @@ run_service() {
     --sync.send.max-requests-per-second=1000 \
     > "$d/service.log" 2>&1 &
   local pid=$!
+  PIDS+=("$pid")
   local ready=0
-  for _ in $(seq 1 600); do
-    if curl -sf "http://127.0.0.1:$sp/api/status" >/dev/null 2>&1; then ready=1; break; fi
+  for _ in $(seq 1 3000); do   # ready = the application has started (routes included), not just the web server
+    if grep -q "Started MetaAudienceSyncApplication" "$d/service.log" 2>/dev/null \
+       && curl -sf "http://127.0.0.1:$sp/api/status" >/dev/null 2>&1; then ready=1; break; fi
     kill -0 $pid 2>/dev/null || break
     sleep 0.1
   done

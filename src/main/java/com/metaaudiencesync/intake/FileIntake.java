@@ -48,8 +48,21 @@ public class FileIntake implements DeliveryListener {
 
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
 
+    /** single-thread executors that normalize slices of a chunk next to the route's thread */
+    private final java.util.concurrent.ExecutorService[] helpers;
+
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
+        int threads = sync.getNormalizeThreads() > 0 ? sync.getNormalizeThreads() : Math.min(2, Runtime.getRuntime().availableProcessors());
+        this.helpers = new java.util.concurrent.ExecutorService[Math.max(0, threads - 1)];
+        for (int i = 0; i < helpers.length; i++) {
+            int id = i + 1;
+            helpers[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "mas-normalize-" + id);
+                t.setDaemon(true);
+                return t;
+            });
+        }
         this.intakes = intakes;
         this.rows = rows;
         this.metrics = metrics;
@@ -90,28 +103,80 @@ public class FileIntake implements DeliveryListener {
         return run.chunks(sync.getChunkSize());
     }
 
+    /**
+     * Normalizes a chunk (on up to {@code sync.normalize-threads} threads: the chunk is cut into contiguous
+     * slices, the calling thread takes the first) and then, on the calling thread and in record order,
+     * counts and stages the rows: the batches a file gives are the same however many threads normalize it
+     * (a resumed read skips batches by their sequence number).
+     */
     public void process(IntakeRun run, List<SourceRecord> chunk) {
-        MemberMapper mapper = mapper(run);
+        int n = chunk.size();
+        Normalized[] out = new Normalized[n];
+        int slices = Math.min(helpers.length + 1, Math.max(1, n / MIN_SLICE));
+        if (slices <= 1) {
+            normalize(run, run.mapper, chunk, 0, n, out);
+        } else {
+            java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[slices - 1];
+            for (int i = 1; i < slices; i++) {
+                int from = (int) ((long) n * i / slices), to = (int) ((long) n * (i + 1) / slices);
+                MemberMapper m = run.helperMapper(i - 1);
+                fs[i - 1] = helpers[i - 1].submit(() -> normalize(run, m, chunk, from, to, out));
+            }
+            normalize(run, run.mapper, chunk, 0, (int) ((long) n / slices), out);
+            for (java.util.concurrent.Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while normalizing", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) throw re;
+                    if (c instanceof Error err) throw err;
+                    throw new IllegalStateException(c);
+                }
+            }
+        }
         IntakeCounts c = run.counts;
-        for (SourceRecord r : chunk) {
+        for (int i = 0; i < n; i++) {
+            Normalized o = out[i];
             c.read++;
-            if (r.error() != null) { c.reject(r.error(), r.line()); continue; }
-            RawMember m = mapper.map(r);
-            if (m.action == null) { c.reject("invalid_action", r.line()); continue; }
-            if (m.audienceId == null && m.audienceName == null) { c.reject("no_audience", r.line()); continue; }
-            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { c.reject("invalid_action", r.line()); continue; }
-            RowResult res = rows.build(m);
-            if (!res.fieldIssues().isEmpty()) c.fieldIssues(res.fieldIssues());
-            if (res.rejected()) { c.reject(res.rejectReason(), r.line()); continue; }
+            if (o.res != null && !o.res.fieldIssues().isEmpty()) c.fieldIssues(o.res.fieldIssues());
+            if (o.reject != null) { c.reject(o.reject, o.line); continue; }
             c.accepted++;
+            RawMember m = o.member;
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
             BatchStager.Group g = new BatchStager.Group(ref, m.action);
-            for (String[] row : res.rows()) {
+            for (String[] row : o.res.rows()) {
                 c.rowsOut++;
                 run.stager.add(g, row);
             }
         }
         progress(run);
+    }
+
+    /** Stops the normalize threads (Spring calls it when the context closes). */
+    public void close() {
+        for (java.util.concurrent.ExecutorService e : helpers) e.shutdown();
+    }
+
+    /** below this many records per slice a chunk is not worth handing to another thread */
+    private static final int MIN_SLICE = 256;
+
+    /** what one record became: a rejection (reason) or a member and its rows */
+    private record Normalized(long line, String reject, RawMember member, RowResult res) {}
+
+    private void normalize(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, int from, int to, Normalized[] out) {
+        for (int i = from; i < to; i++) {
+            SourceRecord r = chunk.get(i);
+            if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null); continue; }
+            RawMember m = mapper.map(r);
+            if (m.action == null) { out[i] = new Normalized(r.line(), "invalid_action", null, null); continue; }
+            if (m.audienceId == null && m.audienceName == null) { out[i] = new Normalized(r.line(), "no_audience", null, null); continue; }
+            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null); continue; }
+            RowResult res = rows.build(m);
+            out[i] = new Normalized(r.line(), res.rejected() ? res.rejectReason() : null, m, res);
+        }
     }
 
     private static MemberMapper mapper(IntakeRun run) { return run.mapper; }

@@ -1,6 +1,5 @@
 package com.metaaudiencesync.normalize;
 
-import org.apache.commons.codec.binary.Hex;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.nio.charset.StandardCharsets;
@@ -16,8 +15,17 @@ public final class Sha256 {
     public static String hex(String s) {
         MessageDigest md = DIGEST.get();
         md.reset();
-        return Hex.encodeHexString(md.digest(s.getBytes(StandardCharsets.UTF_8)), true);
+        byte[] d = md.digest(s.getBytes(StandardCharsets.UTF_8));
+        byte[] hex = new byte[64];
+        for (int i = 0; i < 32; i++) {
+            int b = d[i] & 0xff;
+            hex[2 * i] = HEX[b >>> 4];
+            hex[2 * i + 1] = HEX[b & 0xf];
+        }
+        return new String(hex, StandardCharsets.ISO_8859_1);
     }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     /** True when {@code s} is exactly 64 hex digits (either case). */
     public static boolean isHex64(String s) {

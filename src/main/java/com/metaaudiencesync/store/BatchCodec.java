@@ -2,7 +2,6 @@ package com.metaaudiencesync.store;
 
 import com.metaaudiencesync.model.MetaKey;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,36 +15,51 @@ import java.util.List;
 public final class BatchCodec {
     private static final byte VERSION = 1;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private BatchCodec() {}
 
     public static byte[] encode(List<String[]> rows) {
         int cells = MetaKey.COUNT;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, rows.size() * 80));
-        out.write(VERSION);
-        writeInt(out, rows.size());
-        writeInt(out, cells);
-        byte[] hashBuf = new byte[32];
+        // pass 1: exact size, so the payload is written into one array of its final length (no growth, no copy)
+        int size = 9;
+        List<byte[]> texts = new ArrayList<>(rows.size() + 16); // UTF-8 of the text cells, in order
+        for (String[] row : rows) {
+            for (int c = 0; c < cells; c++) {
+                String v = row[c];
+                if (v == null || v.isEmpty()) size += 1;
+                else if (isLowerHex64(v)) size += 33;
+                else {
+                    byte[] b = v.getBytes(StandardCharsets.UTF_8);
+                    texts.add(b);
+                    size += 1 + varintLength(b.length) + b.length;
+                }
+            }
+        }
+        byte[] out = new byte[size];
+        out[0] = VERSION;
+        int p = putInt(out, 1, rows.size());
+        p = putInt(out, p, cells);
+        int t = 0;
         for (String[] row : rows) {
             for (int c = 0; c < cells; c++) {
                 String v = row[c];
                 if (v == null || v.isEmpty()) {
-                    out.write(0);
+                    out[p++] = 0;
                 } else if (isLowerHex64(v)) {
-                    out.write(1);
-                    for (int i = 0; i < 32; i++) {
-                        hashBuf[i] = (byte) ((hexVal(v.charAt(2 * i)) << 4) | hexVal(v.charAt(2 * i + 1)));
-                    }
-                    out.write(hashBuf, 0, 32);
+                    out[p++] = 1;
+                    for (int i = 0; i < 64; i += 2) out[p++] = (byte) ((HEX_VAL[v.charAt(i)] << 4) | HEX_VAL[v.charAt(i + 1)]);
                 } else {
-                    out.write(2);
-                    byte[] b = v.getBytes(StandardCharsets.UTF_8);
-                    writeVarint(out, b.length);
-                    out.write(b, 0, b.length);
+                    out[p++] = 2;
+                    byte[] b = texts.get(t++);
+                    p = putVarint(out, p, b.length);
+                    System.arraycopy(b, 0, out, p, b.length);
+                    p += b.length;
                 }
             }
         }
-        return out.toByteArray();
+        if (p != size) throw new IllegalStateException("batch size mismatch: " + p + " != " + size);
+        return out;
     }
 
     public static List<String[]> decode(byte[] data) {
@@ -85,6 +99,36 @@ public final class BatchCodec {
             return row;
         }
 
+        /**
+         * Writes the next row as a JSON array of strings straight from the stored bytes (no String per cell):
+         * a hash as its 64 lowercase hex digits, text as escaped UTF-8. Same JSON as writing {@link #next()}'s cells.
+         */
+        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException {
+            g.writeStartArray();
+            for (int c = 0; c < cells; c++) {
+                byte tag = d[p++];
+                if (tag == 0) {
+                    g.writeString("");
+                } else if (tag == 1) {
+                    byte[] hex = hexBuf;
+                    for (int i = 0; i < 32; i++) {
+                        int b = d[p++] & 0xff;
+                        hex[2 * i] = HEX_BYTES[b >>> 4];
+                        hex[2 * i + 1] = HEX_BYTES[b & 0xf];
+                    }
+                    g.writeRawUTF8String(hex, 0, 64); // hex digits never need escaping
+                } else {
+                    int len = readVarint();
+                    g.writeUTF8String(d, p, len);
+                    p += len;
+                }
+            }
+            g.writeEndArray();
+            read++;
+        }
+
+        private final byte[] hexBuf = new byte[64];
+
         private String nextCell() {
             byte tag = d[p++];
             if (tag == 0) return "";
@@ -120,23 +164,36 @@ public final class BatchCodec {
         }
     }
 
+    /** lowercase hex digit -> value; -1 for anything else (upper case included: such a cell is stored as text) */
+    private static final byte[] HEX_VAL = new byte[128];
+    static {
+        java.util.Arrays.fill(HEX_VAL, (byte) -1);
+        for (int i = 0; i < 16; i++) HEX_VAL[HEX[i]] = (byte) i;
+    }
+
     static boolean isLowerHex64(String v) {
         if (v.length() != 64) return false;
         for (int i = 0; i < 64; i++) {
             char ch = v.charAt(i);
-            if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+            if (ch >= 128 || HEX_VAL[ch] < 0) return false;
         }
         return true;
     }
 
-    private static int hexVal(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
-
-    private static void writeInt(ByteArrayOutputStream o, int v) {
-        o.write(v >>> 24); o.write(v >>> 16); o.write(v >>> 8); o.write(v);
+    private static int varintLength(int v) {
+        int n = 1;
+        while ((v & ~0x7f) != 0) { n++; v >>>= 7; }
+        return n;
     }
 
-    private static void writeVarint(ByteArrayOutputStream o, int v) {
-        while ((v & ~0x7f) != 0) { o.write((v & 0x7f) | 0x80); v >>>= 7; }
-        o.write(v);
+    private static int putInt(byte[] o, int p, int v) {
+        o[p] = (byte) (v >>> 24); o[p + 1] = (byte) (v >>> 16); o[p + 2] = (byte) (v >>> 8); o[p + 3] = (byte) v;
+        return p + 4;
+    }
+
+    private static int putVarint(byte[] o, int p, int v) {
+        while ((v & ~0x7f) != 0) { o[p++] = (byte) ((v & 0x7f) | 0x80); v >>>= 7; }
+        o[p++] = (byte) v;
+        return p;
     }
 }

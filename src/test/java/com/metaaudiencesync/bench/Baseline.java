@@ -42,7 +42,7 @@ public final class Baseline {
                 java.util.Arrays.fill(row, "");
                 row[0] = f[8].trim();
                 row[1] = hash(md, hex, f[0].trim().toLowerCase(Locale.ROOT));
-                row[2] = hash(md, hex, f[1].replaceAll("[^0-9]", ""));
+                row[2] = hash(md, hex, digits(f[1]));
                 row[7] = hash(md, hex, f[3].trim().toLowerCase(Locale.ROOT));
                 row[8] = hash(md, hex, f[2].trim().toLowerCase(Locale.ROOT));
                 row[10] = hash(md, hex, f[4].trim().toLowerCase(Locale.ROOT));
@@ -57,6 +57,12 @@ public final class Baseline {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf(Locale.ROOT, "baseline rows=%d seconds=%.3f rows_per_s=%.0f%n", rows, secs, rows / secs);
+    }
+
+    private static String digits(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= '0' && s.charAt(i) <= '9') sb.append(s.charAt(i));
+        return sb.toString();
     }
 
     private static String hash(MessageDigest md, HexFormat hex, String s) {
