@@ -8,7 +8,8 @@
 # Environment: BENCH_WORK (default /tmp/mas-bench: generated CSVs are cached there), BENCH_SIZES,
 # BENCH_XMX (default 256m, same for every size so heap peaks compare), BENCH_MODES (default "graph dryrun"),
 # BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
-# BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare).
+# BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare),
+# BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,7 @@ XMX=${BENCH_XMX:-256m}
 MODES=${BENCH_MODES:-"graph dryrun"}
 JFR=${BENCH_JFR:-0}
 SEED=${BENCH_SEED:-42}
+LABEL=${BENCH_LABEL:-current}
 JAR=${BENCH_JAR:-"$ROOT/target/meta-audience-sync.jar"}
 TCLS="$ROOT/target/test-classes"
 HZ=$(getconf CLK_TCK)
@@ -70,7 +72,7 @@ gc_peaks() {
 run_service() {
   local n=$1 mode=$2
   local src="$WORK/data/rows-$n-seed$SEED.csv"
-  local d="$WORK/run-$n-$mode"
+  local d="$WORK/run-$LABEL-$n-$mode"
   rm -rf "$d"; mkdir -p "$d/inbox" "$d/stage" "$d/outbox"
   local sp fp token fake_pid=""
   sp=$(free_port)
@@ -158,6 +160,7 @@ done
 
 # ------------------------------------------------------------------ table
 echo
+echo "jar: $LABEL ($(basename "${BENCH_JAR:-target/meta-audience-sync.jar}")), -Xmx$XMX, $(nproc) cores"
 printf "%-9s %-7s %9s %9s %7s %9s %6s %8s %8s %7s %6s %6s\n" rows path rowsToMeta seconds "rows/s" baseline_s ratio cpu_s heap_MB live_MB rss_MB start_s
 while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup ok; do
   b=${BASE[$n]}

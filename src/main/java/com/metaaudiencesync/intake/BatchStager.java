@@ -24,7 +24,11 @@ public final class BatchStager {
     private final int removeBatchSize;
     private final Sink sink;
     private final Map<Group, List<String[]>> open = new LinkedHashMap<>();
-    private final Map<Group, Long> rowsPerGroup = new LinkedHashMap<>();
+    private final Map<Group, long[]> rowsPerGroup = new LinkedHashMap<>();
+    /** the group of the previous row (rows of a file usually all go to one group): saves the map lookups */
+    private Group lastGroup;
+    private List<String[]> lastList;
+    private long[] lastCount;
 
     public BatchStager(int batchSize, int removeBatchSize, Sink sink) {
         this.batchSize = batchSize;
@@ -33,11 +37,20 @@ public final class BatchStager {
     }
 
     public void add(Group g, String[] row) {
-        List<String[]> l = open.computeIfAbsent(g, k -> new ArrayList<>(Math.min(1024, limit(k))));
+        List<String[]> l;
+        if (g.equals(lastGroup) && lastList != null) {
+            l = lastList;
+        } else {
+            l = open.computeIfAbsent(g, k -> new ArrayList<>(Math.min(1024, limit(k))));
+            lastGroup = g;
+            lastList = l;
+            lastCount = rowsPerGroup.computeIfAbsent(g, k -> new long[1]);
+        }
         l.add(row);
-        rowsPerGroup.merge(g, 1L, Long::sum);
+        lastCount[0]++;
         if (l.size() >= limit(g)) {
             open.remove(g);
+            lastList = null;
             sink.emit(g, l);
         }
     }
@@ -48,10 +61,15 @@ public final class BatchStager {
     public void flush() {
         List<Map.Entry<Group, List<String[]>>> rest = new ArrayList<>(open.entrySet());
         open.clear();
+        lastList = null;
         for (Map.Entry<Group, List<String[]>> e : rest) {
             if (!e.getValue().isEmpty()) sink.emit(e.getKey(), e.getValue());
         }
     }
 
-    public Map<Group, Long> rowsPerGroup() { return rowsPerGroup; }
+    public Map<Group, Long> rowsPerGroup() {
+        Map<Group, Long> m = new LinkedHashMap<>();
+        rowsPerGroup.forEach((g, n) -> m.put(g, n[0]));
+        return m;
+    }
 }

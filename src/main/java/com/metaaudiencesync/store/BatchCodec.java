@@ -21,46 +21,49 @@ public final class BatchCodec {
 
     public static byte[] encode(List<String[]> rows) {
         int cells = MetaKey.COUNT;
-        // pass 1: exact size, so the payload is written into one array of its final length (no growth, no copy)
-        int size = 9;
-        List<byte[]> texts = new ArrayList<>(rows.size() + 16); // UTF-8 of the text cells, in order
-        for (String[] row : rows) {
-            for (int c = 0; c < cells; c++) {
-                String v = row[c];
-                if (v == null || v.isEmpty()) size += 1;
-                else if (isLowerHex64(v)) size += 33;
-                else {
-                    byte[] b = v.getBytes(StandardCharsets.UTF_8);
-                    texts.add(b);
-                    size += 1 + varintLength(b.length) + b.length;
-                }
-            }
-        }
-        byte[] out = new byte[size];
+        // one pass, each hash read once (validated while it is parsed); the buffer is sized for mostly-hash rows
+        byte[] out = new byte[9 + Math.max(64, rows.size() * cells * 24)];
         out[0] = VERSION;
         int p = putInt(out, 1, rows.size());
         p = putInt(out, p, cells);
-        int t = 0;
         for (String[] row : rows) {
+            if (out.length - p < cells * 33) out = grow(out, p, cells * 33);
             for (int c = 0; c < cells; c++) {
                 String v = row[c];
                 if (v == null || v.isEmpty()) {
                     out[p++] = 0;
-                } else if (isLowerHex64(v)) {
-                    out[p++] = 1;
-                    for (int i = 0; i < 64; i += 2) out[p++] = (byte) ((HEX_VAL[v.charAt(i)] << 4) | HEX_VAL[v.charAt(i + 1)]);
-                } else {
-                    out[p++] = 2;
-                    byte[] b = texts.get(t++);
-                    p = putVarint(out, p, b.length);
-                    System.arraycopy(b, 0, out, p, b.length);
-                    p += b.length;
+                    continue;
                 }
+                if (v.length() == 64) {
+                    int bad = 0, q = p + 1;
+                    for (int i = 0; i < 64; i += 2) {
+                        int hi = hexVal(v.charAt(i)), lo = hexVal(v.charAt(i + 1));
+                        bad |= hi | lo;
+                        out[q++] = (byte) ((hi << 4) | lo);
+                    }
+                    if (bad >= 0) {
+                        out[p] = 1;
+                        p = q;
+                        continue;
+                    }
+                }
+                byte[] b = v.getBytes(StandardCharsets.UTF_8);
+                if (out.length - p < b.length + 6 + cells * 33) out = grow(out, p, b.length + 6 + cells * 33);
+                out[p++] = 2;
+                p = putVarint(out, p, b.length);
+                System.arraycopy(b, 0, out, p, b.length);
+                p += b.length;
             }
         }
-        if (p != size) throw new IllegalStateException("batch size mismatch: " + p + " != " + size);
-        return out;
+        return p == out.length ? out : java.util.Arrays.copyOf(out, p);
     }
+
+    private static byte[] grow(byte[] out, int used, int more) {
+        return java.util.Arrays.copyOf(out, Math.max(out.length + (out.length >> 1), used + more));
+    }
+
+    /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */
+    private static int hexVal(char ch) { return ch < 128 ? HEX_VAL[ch] : -1; }
 
     public static List<String[]> decode(byte[] data) {
         Reader r = new Reader(data);
@@ -101,7 +104,7 @@ public final class BatchCodec {
 
         /**
          * Writes the next row as a JSON array of strings straight from the stored bytes (no String per cell):
-         * a hash as its 64 lowercase hex digits, text as escaped UTF-8. Same JSON as writing {@link #next()}'s cells.
+         * a hash as its 64 lowercase hex digits, text as a JSON string. Same JSON as writing {@link #next()}'s cells.
          */
         public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException {
             g.writeStartArray();
@@ -119,7 +122,8 @@ public final class BatchCodec {
                     g.writeRawUTF8String(hex, 0, 64); // hex digits never need escaping
                 } else {
                     int len = readVarint();
-                    g.writeUTF8String(d, p, len);
+                    // through a String (rare cells: EXTERN_ID, MADID) so the JSON is byte for byte what it was
+                    g.writeString(new String(d, p, len, StandardCharsets.UTF_8));
                     p += len;
                 }
             }
