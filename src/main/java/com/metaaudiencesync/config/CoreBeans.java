@@ -105,6 +105,7 @@ public class CoreBeans {
                                    MetaProperties meta, SyncMetrics metrics, boolean dryRunMode, FileIntake fileIntake) {
         BatchSender s = new BatchSender(store, graph, audiences, gate, sync, meta, metrics, dryRunMode);
         s.addListener(fileIntake);
+        s.addListener(new com.metaaudiencesync.ops.AudienceRegistry(store.jdbc()));
         int released = store.releaseOwn();
         if (released > 0) log.info("{} batches this instance had in flight when it stopped go back to the queue (they may reach Meta twice)", released);
         return s;

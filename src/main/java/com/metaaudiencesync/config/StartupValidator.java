@@ -78,6 +78,7 @@ public final class StartupValidator {
                 p.add(which + " '" + dir + "' cannot be created: " + e.getMessage());
             }
         }
+        p.addAll(com.metaaudiencesync.poll.PollJobs.problems(sync));
         return p;
     }
 

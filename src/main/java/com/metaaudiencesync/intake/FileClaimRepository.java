@@ -16,7 +16,16 @@ public class FileClaimRepository extends ServiceSupport implements IdempotentRep
 
     @Override public boolean add(String key) {
         java.io.File f = new java.io.File(key);
-        return intakes.claim(IntakeRun.keyOf(f), f.getName());
+        // another instance may have finished the file and moved it since this one listed the inbox: a claim on a
+        // DONE key would otherwise reset it as if the file had been dropped again
+        if (!f.isFile()) return false;
+        String k = IntakeRun.keyOf(f);
+        boolean claimed = intakes.claim(k, f.getName());
+        if (claimed && !f.isFile()) {
+            intakes.markDone(k);
+            return false;
+        }
+        return claimed;
     }
     @Override public boolean contains(String key) { return false; }
     /** called on rollback: the claim is released so the file is tried again */

@@ -194,15 +194,16 @@ public class FileIntake implements DeliveryListener {
 
     private void emit(IntakeRun run, BatchStager.Group g, List<String[]> l) {
         int seq = ++run.seq;
+        boolean held = g.action() == Action.REPLACE;
+        String groupKey = held ? run.key + "#" + g.audience().key() : null;
+        int gseq = 0;
+        if (held) {
+            gseq = (int) run.replaceGroups.stream().filter(groupKey::equals).count() + 1;
+            run.replaceGroups.add(groupKey);
+        }
         if (seq <= run.alreadyCommitted) return; // stored before an interruption
         Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encode(l), run.file.getName()).withIntake(run.key, seq);
-        boolean held = g.action() == Action.REPLACE;
-        if (held) {
-            String groupKey = run.key + "#" + g.audience().key();
-            int gseq = (int) run.replaceGroups.stream().filter(groupKey::equals).count() + 1;
-            run.replaceGroups.add(groupKey);
-            b = b.withGroup(groupKey, gseq);
-        }
+        if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
     }
 

@@ -82,7 +82,7 @@ public class BatchSender {
         if (dryRun) { writeOutbox(b, null, 0, false); acknowledged(b, b.rowCount(), 0); return; }
         String audienceId;
         try {
-            audienceId = resolve(b);
+            audienceId = b.action() == Action.REMOVE_ALL ? "" : resolve(b);
         } catch (GraphCallException e) {
             failed(b, e.outcome());
             return;

@@ -34,6 +34,8 @@ public class BatchStore {
 
     public String owner() { return owner; }
 
+    public JdbcTemplate jdbc() { return jdbc; }
+
     /** Inserts a batch; READY unless it belongs to a group (replace session) still being written: HELD. */
     public void insert(Batch b, boolean held) {
         long now = System.currentTimeMillis();

@@ -1,0 +1,133 @@
+package com.metaaudiencesync.webhook;
+
+import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.store.AudienceRef;
+import com.metaaudiencesync.store.PendingStore;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The durable side of webhook intake. {@link #commit} decides, in ONE transaction, for every candidate item:
+ * duplicate message id (table mas_webhook_message), older than what was already applied to that member of
+ * that audience (table mas_member_clock), remove for an audience name never seen; and appends the rows of
+ * the accepted ones to mas_pending ({@link PendingStore#append}, which joins the transaction). Either all of
+ * it is committed (then the caller answers 202) or nothing is.
+ * Portable SQL (H2 and PostgreSQL); a race on a new key between two requests or instances surfaces as a
+ * duplicate key and the whole transaction is retried.
+ */
+public class WebhookStore {
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final PendingStore pending;
+    private final Set<String> knownAudienceNames = ConcurrentHashMap.newKeySet();
+
+    public WebhookStore(JdbcTemplate jdbc, TransactionTemplate tx, PendingStore pending) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.pending = pending;
+    }
+
+    /** @return rows appended to mas_pending */
+    public int commit(List<WebhookItem> items, String source) {
+        DuplicateKeyException last = null;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            items.forEach(WebhookItem::reset);
+            Set<String> newlyKnown = new HashSet<>();
+            try {
+                Integer n = tx.execute(s -> apply(items, source, newlyKnown));
+                knownAudienceNames.addAll(newlyKnown);
+                return n == null ? 0 : n;
+            } catch (DuplicateKeyException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private int apply(List<WebhookItem> items, String source, Set<String> newlyKnown) {
+        long now = System.currentTimeMillis();
+        Set<String> taken = takenMessageIds(items);
+        Set<String> inThisRequest = new HashSet<>();
+        List<Object[]> newIds = new ArrayList<>();
+        List<PendingStore.PendingRow> rows = new ArrayList<>();
+        for (WebhookItem it : items) {
+            if (!it.candidate()) continue;
+            if (it.messageId != null) {
+                if (taken.contains(it.messageId) || !inThisRequest.add(it.messageId)) {
+                    it.decide(WebhookItem.Status.DUPLICATE, "duplicate_message_id");
+                    continue;
+                }
+                newIds.add(new Object[]{it.messageId, now});
+            }
+            String audienceKey = it.audience.key();
+            if (it.timestamp != null && it.memberKey != null && !advanceClock(audienceKey, it.memberKey, it.timestamp, it.action)) {
+                it.decide(WebhookItem.Status.IGNORED, "stale_event");
+                continue;
+            }
+            if (it.action == Action.REMOVE && it.audience.id() == null && !known(it.audience, newlyKnown)) {
+                it.decide(it.strictAudience ? WebhookItem.Status.REJECTED : WebhookItem.Status.IGNORED, "unknown_audience");
+                continue;
+            }
+            if (it.action == Action.ADD && it.audience.id() == null) newlyKnown.add(it.audience.name());
+            for (String[] r : it.rows) rows.add(new PendingStore.PendingRow(it.audience, it.action, r, source));
+            it.decide(WebhookItem.Status.ACCEPTED, null);
+        }
+        if (!newIds.isEmpty()) jdbc.batchUpdate("INSERT INTO mas_webhook_message(message_id, received_at) VALUES (?,?)", newIds);
+        pending.append(rows);
+        return rows.size();
+    }
+
+    private Set<String> takenMessageIds(List<WebhookItem> items) {
+        List<String> ids = new ArrayList<>();
+        for (WebhookItem it : items) if (it.candidate() && it.messageId != null) ids.add(it.messageId);
+        Set<String> taken = new HashSet<>();
+        for (int from = 0; from < ids.size(); from += 200) {
+            List<String> part = ids.subList(from, Math.min(ids.size(), from + 200));
+            String in = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
+            taken.addAll(jdbc.queryForList("SELECT message_id FROM mas_webhook_message WHERE message_id IN (" + in + ")", String.class, part.toArray()));
+        }
+        return taken;
+    }
+
+    /** @return false when an event newer than {@code ts} was already applied to this member of this audience */
+    private boolean advanceClock(String audienceKey, String memberKey, long ts, Action action) {
+        int n = jdbc.update("UPDATE mas_member_clock SET event_ts=?, action=? WHERE audience_key=? AND member_key=? AND event_ts<=?",
+                ts, action.name(), audienceKey, memberKey, ts);
+        if (n > 0) return true;
+        List<Long> existing = jdbc.queryForList("SELECT event_ts FROM mas_member_clock WHERE audience_key=? AND member_key=?", Long.class,
+                audienceKey, memberKey);
+        if (!existing.isEmpty()) return false;
+        jdbc.update("INSERT INTO mas_member_clock(audience_key, member_key, event_ts, action) VALUES (?,?,?,?)", audienceKey, memberKey, ts, action.name());
+        return true;
+    }
+
+    /** an audience name is known once it has a Meta id, or has rows waiting (pending or batched), or was added here */
+    private boolean known(AudienceRef a, Set<String> newlyKnown) {
+        String name = a.name();
+        if (knownAudienceNames.contains(name) || newlyKnown.contains(name)) return true;
+        boolean k = !jdbc.queryForList("SELECT 1 FROM mas_audience WHERE name=? AND audience_id IS NOT NULL", Integer.class, name).isEmpty()
+                || !jdbc.queryForList("SELECT 1 FROM mas_pending WHERE audience_key=? FETCH FIRST 1 ROWS ONLY", Integer.class, a.key()).isEmpty()
+                || !jdbc.queryForList("SELECT 1 FROM mas_batch WHERE audience_key=? FETCH FIRST 1 ROWS ONLY", Integer.class, a.key()).isEmpty();
+        if (k) knownAudienceNames.add(name);
+        return k;
+    }
+
+    /** Deletes message ids older than the idempotency window. @return rows deleted */
+    public int purge(long windowMillis) {
+        return jdbc.update("DELETE FROM mas_webhook_message WHERE received_at<?", System.currentTimeMillis() - windowMillis);
+    }
+
+    public long pendingRows() { return pending.count(); }
+
+    public long queuedRows() {
+        Number n = jdbc.queryForObject("SELECT COALESCE(SUM(row_count),0) FROM mas_batch", Number.class);
+        return n == null ? 0 : n.longValue();
+    }
+}
