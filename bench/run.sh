@@ -9,6 +9,7 @@
 # BENCH_XMX (default 256m, same for every size so heap peaks compare), BENCH_MODES (default "graph dryrun"),
 # BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
 # BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare),
+# BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
 # BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
 set -euo pipefail
 
@@ -169,9 +170,10 @@ while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup 
   [[ $ok == 1 ]] || secs="FAIL"
   printf "%-9s %-7s %9s %9s %7s %9s %6s %8s %8s %7s %6s %6s\n" "$n" "$mode" "$rows_out" "$secs" "$rps" "$b" "$ratio" "$cpu" "$before" "$after" "$hwm" "$startup"
 done < "$RESULTS"
-if [[ -f "$TCLS/com/metaaudiencesync/bench/WebhookLoad.class" ]]; then
-  echo "webhook: run  java -cp <test classpath> com.metaaudiencesync.bench.WebhookLoad  against a running service (see its usage)"
-else
+if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLoad.class" ]]; then
+  echo "webhook intake (WebhookLoad, in-process service in dry-run):"
+  (cd "$WORK" && java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=20 2>/dev/null | grep -vE '^\s*$' | sed 's/^/  /') || echo "  webhook run failed"
+elif [[ ${BENCH_WEBHOOK:-1} == 1 ]]; then
   echo "webhook: TODO (no WebhookLoad helper on this branch yet)"
 fi
 echo "(seconds: file drop to last acknowledged batch; rows/s over rows read; heap_MB: highest used heap before a GC; live_MB: highest after a GC; rss_MB: VmHWM; cpu_s: service utime+stime during processing; ratio: seconds / baseline seconds)"

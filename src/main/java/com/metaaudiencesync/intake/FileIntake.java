@@ -80,7 +80,7 @@ public class FileIntake implements DeliveryListener {
         if (run.alreadyCommitted > 0) {
             log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
-        run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, l) -> emit(run, g, l));
+        run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
         try {
             InputStream in = new FileInputStream(file);
             try {
@@ -192,7 +192,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    private void emit(IntakeRun run, BatchStager.Group g, List<String[]> l) {
+    private void emit(IntakeRun run, BatchStager.Group g, byte[] payload, int rowCount) {
         int seq = ++run.seq;
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;
@@ -202,7 +202,7 @@ public class FileIntake implements DeliveryListener {
             run.replaceGroups.add(groupKey);
         }
         if (seq <= run.alreadyCommitted) return; // stored before an interruption
-        Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encode(l), run.file.getName()).withIntake(run.key, seq);
+        Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq);
         if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
     }

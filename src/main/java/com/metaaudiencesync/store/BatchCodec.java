@@ -20,13 +20,30 @@ public final class BatchCodec {
     private BatchCodec() {}
 
     public static byte[] encode(List<String[]> rows) {
-        int cells = MetaKey.COUNT;
-        // one pass, each hash read once (validated while it is parsed); the buffer is sized for mostly-hash rows
-        byte[] out = new byte[9 + Math.max(64, rows.size() * cells * 24)];
-        out[0] = VERSION;
-        int p = putInt(out, 1, rows.size());
-        p = putInt(out, p, cells);
-        for (String[] row : rows) {
+        Writer w = new Writer(rows.size());
+        for (String[] row : rows) w.add(row);
+        return w.toBytes();
+    }
+
+    /**
+     * Builds a payload row by row: a staged batch holds its rows in stored form (33 bytes per hash) instead of
+     * as Strings, so the rows' Strings die young and a batch being filled costs one array, not 10 000 rows of
+     * objects that survive into the old generation.
+     */
+    public static final class Writer {
+        private final int cells = MetaKey.COUNT;
+        private byte[] out;
+        private int p = 9;
+        private int rows;
+
+        /** @param maxRows rows the batch may hold: the buffer starts at (up to) 1024 rows and doubles as needed */
+        public Writer(int maxRows) {
+            out = new byte[9 + Math.max(16, Math.min(1024, maxRows)) * MetaKey.COUNT * 24];
+        }
+
+        public int rowCount() { return rows; }
+
+        public void add(String[] row) {
             if (out.length - p < cells * 33) out = grow(out, p, cells * 33);
             for (int c = 0; c < cells; c++) {
                 String v = row[c];
@@ -54,12 +71,21 @@ public final class BatchCodec {
                 System.arraycopy(b, 0, out, p, b.length);
                 p += b.length;
             }
+            rows++;
         }
-        return p == out.length ? out : java.util.Arrays.copyOf(out, p);
+
+        /** The payload (version, row count, cells, rows). */
+        public byte[] toBytes() {
+            byte[] r = p == out.length ? out : java.util.Arrays.copyOf(out, p);
+            r[0] = VERSION;
+            putInt(r, 1, rows);
+            putInt(r, 5, cells);
+            return r;
+        }
     }
 
     private static byte[] grow(byte[] out, int used, int more) {
-        return java.util.Arrays.copyOf(out, Math.max(out.length + (out.length >> 1), used + more));
+        return java.util.Arrays.copyOf(out, Math.max(2 * out.length, used + more));
     }
 
     /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */
