@@ -49,16 +49,27 @@ public final class BatchStager {
     }
 
     public void add(Group g, String[] row) {
-        BatchCodec.Writer l;
-        if (g.equals(lastGroup) && lastList != null) {
-            l = lastList;
-        } else {
-            l = open.computeIfAbsent(g, k -> new BatchCodec.Writer(limit(k)));
-            lastGroup = g;
-            lastList = l;
-            lastCount = rowsPerGroup.computeIfAbsent(g, k -> new long[1]);
-        }
-        l.add(row);
+        writer(g).add(row);
+        added(g);
+    }
+
+    /** Adds a row already in stored form ({@link BatchCodec#encodeRow}). */
+    public void addEncoded(Group g, byte[] row) {
+        writer(g).addEncoded(row);
+        added(g);
+    }
+
+    private BatchCodec.Writer writer(Group g) {
+        if (lastList != null && g.equals(lastGroup)) return lastList;
+        BatchCodec.Writer l = open.computeIfAbsent(g, k -> new BatchCodec.Writer(limit(k)));
+        lastGroup = g;
+        lastList = l;
+        lastCount = rowsPerGroup.computeIfAbsent(g, k -> new long[1]);
+        return l;
+    }
+
+    private void added(Group g) {
+        BatchCodec.Writer l = lastList;
         lastCount[0]++;
         if (l.rowCount() >= limit(g)) {
             open.remove(g);

@@ -104,25 +104,25 @@ public class FileIntake implements DeliveryListener {
     }
 
     /**
-     * Normalizes a chunk (on up to {@code sync.normalize-threads} threads: the chunk is cut into contiguous
-     * slices, the calling thread takes the first) and then, on the calling thread and in record order,
-     * counts and stages the rows: the batches a file gives are the same however many threads normalize it
-     * (a resumed read skips batches by their sequence number).
+     * Normalizes a chunk on up to {@code sync.normalize-threads} threads (the route's thread and helpers take
+     * blocks of {@value #BLOCK} records in turn, so a slower thread takes fewer), each row already in stored
+     * form; then, on the route's thread and in record order, counts and stages the rows: the batches a file
+     * gives are the same however many threads normalize it (a resumed read skips batches by sequence number).
      */
     public void process(IntakeRun run, List<SourceRecord> chunk) {
         int n = chunk.size();
         Normalized[] out = new Normalized[n];
-        int slices = Math.min(helpers.length + 1, Math.max(1, n / MIN_SLICE));
-        if (slices <= 1) {
+        int helpersUsed = Math.min(helpers.length, n / (2 * BLOCK));
+        if (helpersUsed == 0) {
             normalize(run, run.mapper, chunk, 0, n, out);
         } else {
-            java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[slices - 1];
-            for (int i = 1; i < slices; i++) {
-                int from = (int) ((long) n * i / slices), to = (int) ((long) n * (i + 1) / slices);
-                MemberMapper m = run.helperMapper(i - 1);
-                fs[i - 1] = helpers[i - 1].submit(() -> normalize(run, m, chunk, from, to, out));
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[helpersUsed];
+            for (int i = 0; i < helpersUsed; i++) {
+                MemberMapper m = run.helperMapper(i);
+                fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, chunk, next, out));
             }
-            normalize(run, run.mapper, chunk, 0, (int) ((long) n / slices), out);
+            normalizeBlocks(run, run.mapper, chunk, next, out);
             for (java.util.concurrent.Future<?> f : fs) {
                 try {
                     f.get();
@@ -147,9 +147,9 @@ public class FileIntake implements DeliveryListener {
             RawMember m = o.member;
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
             BatchStager.Group g = new BatchStager.Group(ref, m.action);
-            for (String[] row : o.res.rows()) {
+            for (byte[] row : o.encoded) {
                 c.rowsOut++;
-                run.stager.add(g, row);
+                run.stager.addEncoded(g, row);
             }
         }
         progress(run);
@@ -160,22 +160,31 @@ public class FileIntake implements DeliveryListener {
         for (java.util.concurrent.ExecutorService e : helpers) e.shutdown();
     }
 
-    /** below this many records per slice a chunk is not worth handing to another thread */
-    private static final int MIN_SLICE = 256;
+    /** records a thread takes at a time */
+    private static final int BLOCK = 64;
+
+    private void normalizeBlocks(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, java.util.concurrent.atomic.AtomicInteger next, Normalized[] out) {
+        int n = chunk.size();
+        for (int from; (from = next.getAndAdd(BLOCK)) < n; ) normalize(run, mapper, chunk, from, Math.min(n, from + BLOCK), out);
+    }
 
     /** what one record became: a rejection (reason) or a member and its rows */
-    private record Normalized(long line, String reject, RawMember member, RowResult res) {}
+    private record Normalized(long line, String reject, RawMember member, RowResult res, byte[][] encoded) {}
 
     private void normalize(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, int from, int to, Normalized[] out) {
         for (int i = from; i < to; i++) {
             SourceRecord r = chunk.get(i);
-            if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null); continue; }
+            if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null, null); continue; }
             RawMember m = mapper.map(r);
-            if (m.action == null) { out[i] = new Normalized(r.line(), "invalid_action", null, null); continue; }
-            if (m.audienceId == null && m.audienceName == null) { out[i] = new Normalized(r.line(), "no_audience", null, null); continue; }
-            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null); continue; }
+            if (m.action == null) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null); continue; }
+            if (m.audienceId == null && m.audienceName == null) { out[i] = new Normalized(r.line(), "no_audience", null, null, null); continue; }
+            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null); continue; }
             RowResult res = rows.build(m);
-            out[i] = new Normalized(r.line(), res.rejected() ? res.rejectReason() : null, m, res);
+            if (res.rejected()) { out[i] = new Normalized(r.line(), res.rejectReason(), m, res, null); continue; }
+            List<String[]> l = res.rows();
+            byte[][] enc = new byte[l.size()][];
+            for (int j = 0; j < enc.length; j++) enc[j] = BatchCodec.encodeRow(l.get(j));
+            out[i] = new Normalized(r.line(), null, m, res, enc);
         }
     }
 

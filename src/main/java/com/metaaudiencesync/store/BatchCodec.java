@@ -35,16 +35,39 @@ public final class BatchCodec {
         private byte[] out;
         private int p = 9;
         private int rows;
+        private final int maxRows;
 
         /** @param maxRows rows the batch may hold: the buffer starts at (up to) 1024 rows and doubles as needed */
         public Writer(int maxRows) {
+            this.maxRows = Math.max(1, maxRows);
             out = new byte[9 + Math.max(16, Math.min(1024, maxRows)) * MetaKey.COUNT * 24];
+        }
+
+        private Writer(int maxRows, int bytes) {
+            this.maxRows = maxRows;
+            out = new byte[9 + bytes];
         }
 
         public int rowCount() { return rows; }
 
+        /** Appends a row already in stored form ({@link BatchCodec#encodeRow}). */
+        public void addEncoded(byte[] row) {
+            if (out.length - p < row.length) out = grow(row.length);
+            System.arraycopy(row, 0, out, p, row.length);
+            p += row.length;
+            rows++;
+        }
+
+        /** grows to the size the full batch will probably need (from the rows so far), at least doubling until then */
+        private byte[] grow(int more) {
+            long perRow = rows > 0 ? (p - 9L) / rows + 1 : 0;
+            long estimate = 9 + perRow * maxRows + 64L * cells;
+            long size = estimate > out.length && estimate >= p + more ? estimate : Math.max(2L * out.length, (long) p + more);
+            return java.util.Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 16, size));
+        }
+
         public void add(String[] row) {
-            if (out.length - p < cells * 33) out = grow(out, p, cells * 33);
+            if (out.length - p < cells * 33) out = grow(cells * 33);
             for (int c = 0; c < cells; c++) {
                 String v = row[c];
                 if (v == null || v.isEmpty()) {
@@ -65,7 +88,7 @@ public final class BatchCodec {
                     }
                 }
                 byte[] b = v.getBytes(StandardCharsets.UTF_8);
-                if (out.length - p < b.length + 6 + cells * 33) out = grow(out, p, b.length + 6 + cells * 33);
+                if (out.length - p < b.length + 6 + cells * 33) out = grow(b.length + 6 + cells * 33);
                 out[p++] = 2;
                 p = putVarint(out, p, b.length);
                 System.arraycopy(b, 0, out, p, b.length);
@@ -84,8 +107,11 @@ public final class BatchCodec {
         }
     }
 
-    private static byte[] grow(byte[] out, int used, int more) {
-        return java.util.Arrays.copyOf(out, Math.max(2 * out.length, used + more));
+    /** One row in stored form (the cells of {@link Writer#add}), for {@link Writer#addEncoded}. */
+    public static byte[] encodeRow(String[] row) {
+        Writer w = new Writer(1, MetaKey.COUNT * 33 + 16);
+        w.add(row);
+        return java.util.Arrays.copyOfRange(w.out, 9, w.p);
     }
 
     /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */

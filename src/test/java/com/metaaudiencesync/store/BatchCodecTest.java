@@ -51,6 +51,15 @@ class BatchCodecTest {
     }
 
     @Test
+    void rowsEncodedOneByOneGiveTheSamePayload() {
+        List<String[]> rows = sample();
+        BatchCodec.Writer w = new BatchCodec.Writer(7); // smaller than the batch: the buffer has to grow
+        for (String[] row : rows) w.addEncoded(BatchCodec.encodeRow(row));
+        assertThat(w.rowCount()).isEqualTo(rows.size());
+        assertThat(w.toBytes()).isEqualTo(BatchCodec.encode(rows));
+    }
+
+    @Test
     void hashesTakeThirtyThreeBytes() {
         String[] row = new String[MetaKey.COUNT];
         Arrays.fill(row, "");
