@@ -149,26 +149,29 @@ run_service() {
   fi
 }
 
-declare -A BASE
+declare -A BASE BASECPU
 for n in $SIZES; do
   src="$WORK/data/rows-$n-seed$SEED.csv"
   log "baseline $n"
-  out=$(java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.Baseline "$src")
+  out=$(/usr/bin/time -f "baseline_cpu=%U+%S" java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.Baseline "$src" 2>&1)
   BASE[$n]=$(echo "$out" | grep -oE 'seconds=[0-9.]+' | cut -d= -f2)
-  log "$out"
+  BASECPU[$n]=$(echo "$out" | grep -oE 'baseline_cpu=[0-9.+]+' | cut -d= -f2 | awk -F+ '{printf "%.1f", $1+$2}')
+  log "$(echo "$out" | tr '\n' ' ')"
   for m in $MODES; do run_service "$n" "$m"; done
 done
 
 # ------------------------------------------------------------------ table
 echo
 echo "jar: $LABEL ($(basename "${BENCH_JAR:-target/meta-audience-sync.jar}")), -Xmx$XMX, $(nproc) cores"
-printf "%-9s %-7s %9s %9s %7s %9s %6s %8s %8s %7s %6s %6s\n" rows path rowsToMeta seconds "rows/s" baseline_s ratio cpu_s heap_MB live_MB rss_MB start_s
+printf "%-9s %-7s %9s %9s %7s %9s %6s %7s %7s %9s %8s %7s %6s %6s\n" rows path rowsToMeta seconds "rows/s" baseline_s ratio cpu_s base_cpu cpu_ratio heap_MB live_MB rss_MB start_s
 while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup ok; do
   b=${BASE[$n]}
   rps=$(awk -v r="$read_" -v s="$secs" 'BEGIN{ if (s>0 && r+0>0) printf "%d", r/s; else print "?" }')
   ratio=$(awk -v s="$secs" -v b="$b" 'BEGIN{ if (b>0) printf "%.2f", s/b; else print "?" }')
   [[ $ok == 1 ]] || secs="FAIL"
-  printf "%-9s %-7s %9s %9s %7s %9s %6s %8s %8s %7s %6s %6s\n" "$n" "$mode" "$rows_out" "$secs" "$rps" "$b" "$ratio" "$cpu" "$before" "$after" "$hwm" "$startup"
+  bc=${BASECPU[$n]}
+  cratio=$(awk -v s="$cpu" -v b="$bc" 'BEGIN{ if (b>0) printf "%.2f", s/b; else print "?" }')
+  printf "%-9s %-7s %9s %9s %7s %9s %6s %7s %7s %9s %8s %7s %6s %6s\n" "$n" "$mode" "$rows_out" "$secs" "$rps" "$b" "$ratio" "$cpu" "$bc" "$cratio" "$before" "$after" "$hwm" "$startup"
 done < "$RESULTS"
 if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLoad.class" ]]; then
   echo "webhook intake (WebhookLoad, in-process service in dry-run):"
@@ -176,4 +179,4 @@ if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLo
 elif [[ ${BENCH_WEBHOOK:-1} == 1 ]]; then
   echo "webhook: TODO (no WebhookLoad helper on this branch yet)"
 fi
-echo "(seconds: file drop to last acknowledged batch; rows/s over rows read; heap_MB: highest used heap before a GC; live_MB: highest after a GC; rss_MB: VmHWM; cpu_s: service utime+stime during processing; ratio: seconds / baseline seconds)"
+echo "(seconds: file drop to last acknowledged batch; rows/s over rows read; heap_MB: highest used heap before a GC; live_MB: highest after a GC; rss_MB: VmHWM; cpu_s: service utime+stime during processing; ratio: seconds / baseline seconds; base_cpu: baseline utime+stime, whole process; cpu_ratio: cpu_s / base_cpu, less sensitive to other load than ratio)"

@@ -15,15 +15,31 @@ public final class Sha256 {
     public static String hex(String s) {
         MessageDigest md = DIGEST.get();
         md.reset();
-        byte[] d = md.digest(s.getBytes(StandardCharsets.UTF_8));
-        byte[] hex = new byte[64];
-        for (int i = 0; i < 32; i++) {
-            int b = d[i] & 0xff;
-            hex[2 * i] = HEX[b >>> 4];
-            hex[2 * i + 1] = HEX[b & 0xf];
+        byte[] buf = BUF.get();
+        int n = s.length();
+        boolean ascii = n <= 64 + 32; // the scratch holds 96 bytes after the 32 of the digest and 64 of the hex
+        for (int i = 0; ascii && i < n; i++) ascii = s.charAt(i) < 128;
+        if (ascii) {
+            for (int i = 0; i < n; i++) buf[96 + i] = (byte) s.charAt(i); // ASCII: these are the UTF-8 bytes
+            md.update(buf, 96, n);
+        } else {
+            md.update(s.getBytes(StandardCharsets.UTF_8));
         }
-        return new String(hex, StandardCharsets.ISO_8859_1);
+        try {
+            md.digest(buf, 0, 32);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+        for (int i = 0; i < 32; i++) {
+            int b = buf[i] & 0xff;
+            buf[32 + 2 * i] = HEX[b >>> 4];
+            buf[32 + 2 * i + 1] = HEX[b & 0xf];
+        }
+        return new String(buf, 32, 64, StandardCharsets.ISO_8859_1);
     }
+
+    /** per thread: digest (0..31), hex (32..95), ASCII input (96..191) */
+    private static final ThreadLocal<byte[]> BUF = ThreadLocal.withInitial(() -> new byte[192]);
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 

@@ -43,11 +43,6 @@ public final class BatchCodec {
             out = new byte[9 + Math.max(16, Math.min(1024, maxRows)) * MetaKey.COUNT * 24];
         }
 
-        private Writer(int maxRows, int bytes) {
-            this.maxRows = maxRows;
-            out = new byte[9 + bytes];
-        }
-
         public int rowCount() { return rows; }
 
         /** Appends a row already in stored form ({@link BatchCodec#encodeRow}). */
@@ -107,11 +102,41 @@ public final class BatchCodec {
         }
     }
 
+    private static final ThreadLocal<byte[][]> ROW_SCRATCH = ThreadLocal.withInitial(() -> new byte[][]{new byte[4096]});
+
     /** One row in stored form (the cells of {@link Writer#add}), for {@link Writer#addEncoded}. */
     public static byte[] encodeRow(String[] row) {
-        Writer w = new Writer(1, MetaKey.COUNT * 33 + 16);
-        w.add(row);
-        return java.util.Arrays.copyOfRange(w.out, 9, w.p);
+        byte[][] holder = ROW_SCRATCH.get();
+        byte[] out = holder[0];
+        int p = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            if (out.length - p < 40) out = holder[0] = java.util.Arrays.copyOf(out, 2 * out.length);
+            String v = row[c];
+            if (v == null || v.isEmpty()) {
+                out[p++] = 0;
+                continue;
+            }
+            if (v.length() == 64) {
+                int bad = 0, q = p + 1;
+                for (int i = 0; i < 64; i += 2) {
+                    int hi = hexVal(v.charAt(i)), lo = hexVal(v.charAt(i + 1));
+                    bad |= hi | lo;
+                    out[q++] = (byte) ((hi << 4) | lo);
+                }
+                if (bad >= 0) {
+                    out[p] = 1;
+                    p = q;
+                    continue;
+                }
+            }
+            byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            if (out.length - p < b.length + 6) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 46));
+            out[p++] = 2;
+            p = putVarint(out, p, b.length);
+            System.arraycopy(b, 0, out, p, b.length);
+            p += b.length;
+        }
+        return java.util.Arrays.copyOf(out, p);
     }
 
     /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */
