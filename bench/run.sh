@@ -9,6 +9,7 @@
 # BENCH_XMX (default 256m, same for every size so heap peaks compare), BENCH_MODES (default "graph dryrun"),
 # BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
 # BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare),
+# BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
 # BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
 # BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
 set -euo pipefail
@@ -94,7 +95,7 @@ run_service() {
   local t_launch; t_launch=$(now_ns)
   java "${jvm[@]}" -jar "$JAR" \
     --server.port="$sp" "${graph_args[@]}" --meta.ad-account-id=123 \
-    --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db" \
+    --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db${BENCH_DB_OPTS:-}" \
     --sync.file.poll-delay=100 --sync.file.read-lock-check-interval=100 \
     --sync.send.max-requests-per-second=1000 \
     > "$d/service.log" 2>&1 &
@@ -175,7 +176,7 @@ while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup 
 done < "$RESULTS"
 if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLoad.class" ]]; then
   echo "webhook intake (WebhookLoad, in-process service in dry-run):"
-  (cd "$WORK" && java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=20 2>/dev/null | grep -vE '^\s*$' | sed 's/^/  /') || echo "  webhook run failed"
+  (cd "$WORK" && java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=20 2>/dev/null | grep -vE '^\s*$| (WARN|INFO|DEBUG) ' | sed 's/^/  /') || echo "  webhook run failed"
 elif [[ ${BENCH_WEBHOOK:-1} == 1 ]]; then
   echo "webhook: TODO (no WebhookLoad helper on this branch yet)"
 fi

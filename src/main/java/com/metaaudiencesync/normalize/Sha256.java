@@ -7,15 +7,23 @@ import java.security.MessageDigest;
 
 /** Lowercase hex SHA-256 of UTF-8 text, and recognition of values that already are one. Thread-safe. */
 public final class Sha256 {
-    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(DigestUtils::getSha256Digest);
+    /** per thread: the digest and a scratch buffer (one ThreadLocal lookup per hash) */
+    private static final class Scratch {
+        final MessageDigest md = DigestUtils.getSha256Digest();
+        /** digest (0..31), hex (32..95), ASCII input (96..191) */
+        final byte[] buf = new byte[192];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Sha256() {}
 
     /** Lowercase 64-hex SHA-256 of the UTF-8 bytes of {@code s}. */
     public static String hex(String s) {
-        MessageDigest md = DIGEST.get();
+        Scratch sc = SCRATCH.get();
+        MessageDigest md = sc.md;
         md.reset();
-        byte[] buf = BUF.get();
+        byte[] buf = sc.buf;
         int n = s.length();
         boolean ascii = n <= 64 + 32; // the scratch holds 96 bytes after the 32 of the digest and 64 of the hex
         for (int i = 0; ascii && i < n; i++) ascii = s.charAt(i) < 128;
@@ -37,9 +45,6 @@ public final class Sha256 {
         }
         return new String(buf, 32, 64, StandardCharsets.ISO_8859_1);
     }
-
-    /** per thread: digest (0..31), hex (32..95), ASCII input (96..191) */
-    private static final ThreadLocal<byte[]> BUF = ThreadLocal.withInitial(() -> new byte[192]);
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
