@@ -9,6 +9,7 @@
 # BENCH_XMX (default 256m, same for every size so heap peaks compare), BENCH_MODES (default "graph dryrun"),
 # BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
 # BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare),
+# BENCH_BASELINE (1: run the baseline; 0: skip it, e.g. when timing only the service),
 # BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
 # BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
 # BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
@@ -153,11 +154,13 @@ run_service() {
 declare -A BASE BASECPU
 for n in $SIZES; do
   src="$WORK/data/rows-$n-seed$SEED.csv"
+  if [[ ${BENCH_BASELINE:-1} == 1 ]]; then
   log "baseline $n"
   out=$(/usr/bin/time -f "baseline_cpu=%U+%S" java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.Baseline "$src" 2>&1)
   BASE[$n]=$(echo "$out" | grep -oE 'seconds=[0-9.]+' | cut -d= -f2)
   BASECPU[$n]=$(echo "$out" | grep -oE 'baseline_cpu=[0-9.+]+' | cut -d= -f2 | awk -F+ '{printf "%.1f", $1+$2}')
   log "$(echo "$out" | tr '\n' ' ')"
+  fi
   for m in $MODES; do run_service "$n" "$m"; done
 done
 
@@ -166,11 +169,11 @@ echo
 echo "jar: $LABEL ($(basename "${BENCH_JAR:-target/meta-audience-sync.jar}")), -Xmx$XMX, $(nproc) cores"
 printf "%-9s %-7s %9s %9s %7s %9s %6s %7s %7s %9s %8s %7s %6s %6s\n" rows path rowsToMeta seconds "rows/s" baseline_s ratio cpu_s base_cpu cpu_ratio heap_MB live_MB rss_MB start_s
 while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup ok; do
-  b=${BASE[$n]}
+  b=${BASE[$n]:-}
   rps=$(awk -v r="$read_" -v s="$secs" 'BEGIN{ if (s>0 && r+0>0) printf "%d", r/s; else print "?" }')
   ratio=$(awk -v s="$secs" -v b="$b" 'BEGIN{ if (b>0) printf "%.2f", s/b; else print "?" }')
   [[ $ok == 1 ]] || secs="FAIL"
-  bc=${BASECPU[$n]}
+  bc=${BASECPU[$n]:-}
   cratio=$(awk -v s="$cpu" -v b="$bc" 'BEGIN{ if (b>0) printf "%.2f", s/b; else print "?" }')
   printf "%-9s %-7s %9s %9s %7s %9s %6s %7s %7s %9s %8s %7s %6s %6s\n" "$n" "$mode" "$rows_out" "$secs" "$rps" "$b" "$ratio" "$cpu" "$bc" "$cratio" "$before" "$after" "$hwm" "$startup"
 done < "$RESULTS"
