@@ -34,6 +34,8 @@ public final class RecordReaders {
     private static final JsonFactory JSON_FACTORY = JSON.getFactory();
     /** a replacement char in a value means the bytes were not valid UTF-8 */
     static final char BAD_UTF8 = '\uFFFD';
+    /** longest physical line of a CSV/NDJSON file read into memory; a longer one is rejected alone (line_too_long) */
+    public static final int MAX_LINE_CHARS = 1 << 20;
 
     private RecordReaders() {}
 
@@ -83,8 +85,8 @@ public final class RecordReaders {
         if (allBlank && head.length < 8192) throw new UnreadableException("empty file (only whitespace)");
         if (start == 3) in.skipNBytes(3);
         return switch (f) {
-            case CSV -> new Csv(reader(in));
-            case NDJSON -> new Ndjson(new BufferedReader(reader(in), 1 << 16));
+            case CSV -> new Csv(new LineLimitReader(reader(in), MAX_LINE_CHARS));
+            case NDJSON -> new Ndjson(new BufferedReader(new LineLimitReader(reader(in), MAX_LINE_CHARS), 1 << 16));
             case JSON -> new JsonArray(in);
         };
     }
@@ -100,6 +102,7 @@ public final class RecordReaders {
         private final CsvParser parser;
         private String[] header;
         private long line;
+        private long nextStart;
 
         Csv(Reader r) throws IOException {
             this.it = CSV.readerFor(String[].class).readValues(r);
@@ -112,15 +115,20 @@ public final class RecordReaders {
                 if (h.indexOf(BAD_UTF8) >= 0) throw new UnreadableException("header row is not valid UTF-8");
             }
             line = 1;
+            nextStart = parser.currentLocation().getLineNr();
         }
 
         @Override public SourceRecord next() throws IOException {
             while (true) {
                 try {
                     if (!it.hasNextValue()) return null;
+                    // a record starts where the previous one ended (after reading, the parser stands on the next line;
+                    // a quoted value may span lines, so counting records would be wrong)
+                    line = nextStart;
                     String[] v = it.nextValue();
-                    line = parser.currentLocation().getLineNr();
+                    nextStart = parser.currentLocation().getLineNr();
                     if (v.length == 1 && v[0].isEmpty()) continue; // blank line
+                    for (String c : v) if (c.contains(LineLimitReader.TOO_LONG)) return SourceRecord.bad(line, "line_too_long");
                     if (v.length != header.length) {
                         return SourceRecord.bad(line, "ragged_row");
                     }
@@ -131,9 +139,13 @@ public final class RecordReaders {
                     }
                     return new SourceRecord(line, header, values, null);
                 } catch (RuntimeException e) {
-                    throw new IOException("CSV could not be parsed after line " + line + ": " + cause(e), e);
+                    line = nextStart;
+                    throw new IOException(describe(e, "CSV could not be parsed at line " + nextStart), e);
                 } catch (JsonProcessingException e) {
-                    throw new IOException("CSV could not be parsed near line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
+                    // the record being read starts at nextStart; the parser's own location is often the end of the
+                    // file (an unclosed quote) or null (the stream under it failed, e.g. a truncated gzip)
+                    line = nextStart;
+                    throw new IOException(describe(e, "CSV could not be parsed at line " + nextStart), e);
                 }
             }
         }
@@ -153,6 +165,7 @@ public final class RecordReaders {
             while ((s = r.readLine()) != null) {
                 line++;
                 if (s.isBlank()) continue;
+                if (s.equals(LineLimitReader.TOO_LONG)) return SourceRecord.bad(line, "line_too_long");
                 if (s.indexOf(BAD_UTF8) >= 0) return SourceRecord.bad(line, "invalid_utf8");
                 try (JsonParser p = JSON_FACTORY.createParser(s)) {
                     if (p.nextToken() != JsonToken.START_OBJECT) return SourceRecord.bad(line, "not_a_json_object");
@@ -178,7 +191,7 @@ public final class RecordReaders {
             try {
                 t = p.nextToken();
             } catch (JsonProcessingException e) {
-                throw new UnreadableException("not valid JSON: " + e.getOriginalMessage());
+                throw new UnreadableException(describe(e, "not valid JSON"));
             }
             if (t != JsonToken.START_ARRAY) throw new UnreadableException("a .json file must hold a JSON array of objects (use .ndjson for one object per line)");
         }
@@ -196,7 +209,8 @@ public final class RecordReaders {
                 }
                 return object(p, l);
             } catch (JsonProcessingException e) {
-                throw new IOException("JSON could not be parsed near line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage(), e);
+                long at = e.getLocation() != null && e.getLocation().getLineNr() > 0 ? e.getLocation().getLineNr() : line();
+                throw new IOException(describe(e, "JSON could not be parsed near line " + at), e);
             }
         }
 
@@ -252,6 +266,28 @@ public final class RecordReaders {
             values[i++] = v;
         }
         return new SourceRecord(line, names, values, null);
+    }
+
+    /**
+     * A reason for a report or log line: what went wrong, never the data. Parser messages quote the offending
+     * token ("Unrecognized token 'jane': ...") and that token can be a raw email or name, so quoted parts are cut.
+     */
+    static String describe(Throwable e, String prefix) {
+        String where = prefix.contains(" line ") ? " near line " + prefix.substring(prefix.lastIndexOf(" line ") + 6) : "";
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (c instanceof java.io.EOFException || (m != null && m.contains("Unexpected end of ZLIB"))) {
+                return "truncated gzip file (unexpected end of data)" + where;
+            }
+            if (c instanceof java.util.zip.ZipException) return "corrupt gzip data" + where;
+        }
+        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : cause(e);
+        if (m == null) m = e.getClass().getSimpleName();
+        m = m.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+        int nl = m.indexOf('\n');
+        if (nl > 0) m = m.substring(0, nl);
+        if (m.length() > 200) m = m.substring(0, 200);
+        return prefix + ": " + m;
     }
 
     private static String cause(Throwable e) {

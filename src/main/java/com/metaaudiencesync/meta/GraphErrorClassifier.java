@@ -18,23 +18,32 @@ public final class GraphErrorClassifier {
             80008, 80009, 80010, 80011, 80012, 80013, 80014);
     private static final Set<Integer> TRANSIENT = Set.of(1, 2, 341);
     private static final Set<Integer> AUTH = Set.of(102, 190);
+    /** documented permanent codes (meta-api.md §4 "Permanent"); 2650 is permanent unless its subcode says otherwise */
+    private static final Set<Integer> PERMANENT = Set.of(100, 105, 194, 2635, 2650, 2654, 2655, 2656, 368);
 
     private GraphErrorClassifier() {}
 
     public static Outcome classify(GraphResponse r) {
         int status = r.status();
         JsonNode error = null;
+        boolean json = false;
         String body = r.body();
-        if (body != null && !body.isEmpty() && body.charAt(0) == '{') {
+        String trimmed = body == null ? "" : body.strip();
+        if (!trimmed.isEmpty() && trimmed.charAt(0) == '{') {
             try {
-                JsonNode root = JSON.readTree(body);
-                error = root.get("error");
+                JsonNode root = JSON.readTree(trimmed);
+                json = root != null && root.isObject();
+                error = json ? root.get("error") : null;
             } catch (IOException ignored) {
                 // not JSON: handled below as an HTML/garbled answer
             }
         }
         if (status >= 200 && status < 300 && error == null) {
-            return new Outcome(Outcome.Kind.SUCCESS, null, null, null, 0, null);
+            if (json) return new Outcome(Outcome.Kind.SUCCESS, null, null, null, 0, null);
+            // a 2xx that is not a Graph JSON object (a proxy's HTML page, a cut-off body) proves nothing reached
+            // Meta: counting it as delivered would lose the rows, so it is retried like any other transient answer
+            String what = trimmed.startsWith("<") ? "HTML page" : trimmed.isEmpty() ? "empty body" : "non-JSON body";
+            return new Outcome(Outcome.Kind.TRANSIENT, "http_" + status + "_not_json", null, "HTTP " + status + " with " + what, 0, null);
         }
         long wait = usageWaitMillis(r);
         if (error == null) {
@@ -67,7 +76,10 @@ public final class GraphErrorClassifier {
         if (code == 10 || (code >= 200 && code <= 299) || code == 294) {
             return new Outcome(Outcome.Kind.PERMISSION, c, sub, msg, 0, ADMIN_RIGHTS);
         }
-        if (TRANSIENT.contains(code) || transientFlag || (code == 2650 && sub != null && sub == 1870148) || status >= 500) {
+        // by code first (meta-api.md §4): a documented permanent code stays permanent whatever the HTTP status;
+        // an unknown code on a 5xx is Meta's side failing: transient
+        if (TRANSIENT.contains(code) || transientFlag || (code == 2650 && sub != null && sub == 1870148)
+                || (status >= 500 && !PERMANENT.contains(code))) {
             return new Outcome(Outcome.Kind.TRANSIENT, c, sub, msg, 0, null);
         }
         return new Outcome(Outcome.Kind.PERMANENT, c, sub, msg, 0, null);

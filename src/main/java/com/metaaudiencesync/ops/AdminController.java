@@ -31,13 +31,13 @@ public class AdminController {
     }
 
     @GetMapping("/dead-letters")
-    public List<Map<String, Object>> deadLetters(@RequestParam(defaultValue = "100") int limit) {
+    public List<Map<String, Object>> deadLetters(@RequestParam(name = "limit", defaultValue = "100") int limit) {
         return store.listDeadLetters(Math.min(1000, Math.max(1, limit)));
     }
 
     /** Puts dead letters back into the queue (all, or one by id) once their cause is fixed. */
     @PostMapping("/dead-letters/replay")
-    public Map<String, Object> replay(@RequestParam(required = false) Long id) {
+    public Map<String, Object> replay(@RequestParam(name = "id", required = false) Long id) {
         int n = store.replayDeadLetters(id);
         return Map.of("replayed", n);
     }

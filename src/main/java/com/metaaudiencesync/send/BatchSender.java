@@ -52,6 +52,8 @@ public class BatchSender {
     private final Semaphore inflight;
     private final List<DeliveryListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong sessionIds = new AtomicLong(System.currentTimeMillis() * 1000);
+    /** Meta said how long the ad account must wait (estimated_time_to_regain_access, Retry-After): nothing is sent before */
+    private volatile long throttledUntil;
 
     public BatchSender(BatchStore store, GraphClient graph, AudienceResolver audiences, AccountGate gate,
                        SyncProperties sync, MetaProperties meta, SyncMetrics metrics, boolean dryRun) {
@@ -72,7 +74,7 @@ public class BatchSender {
 
     /** Claims what can be sent now; the route splits the list and calls {@link #send} for each. */
     public List<Batch> claim() {
-        if (!dryRun && !gate.isOpen()) return List.of();
+        if (!dryRun && (!gate.isOpen() || throttled())) return List.of();
         store.recoverExpired();
         return store.claimReady(Math.max(1, sync.getSend().getConcurrency()) * 2, List.of());
     }
@@ -98,12 +100,17 @@ public class BatchSender {
             return;
         }
         Outcome o = call(b, audienceId, null);
+        if (o == HELD_BACK) { store.release(b, Math.max(0, throttledUntil - System.currentTimeMillis())); return; }
         if (o.kind() != Outcome.Kind.SUCCESS) failed(b, o);
     }
 
-    /** Sends one replace group (a .replace file) as one usersreplace session; any failure restarts it from batch 1. */
+    /**
+     * Sends one replace group (a .replace file) as one usersreplace session. A retryable failure of a later batch
+     * is sent again in the same session; any other failure (or one of batch 1, or a crash) restarts the replace
+     * from batch 1 with a new session.
+     */
     public void sendGroup() {
-        if (!dryRun && !gate.isOpen()) return;
+        if (!dryRun && (!gate.isOpen() || throttled())) return;
         List<Batch> group = store.claimGroup();
         if (group.isEmpty()) return;
         Batch first = group.get(0);
@@ -132,13 +139,24 @@ public class BatchSender {
             if (dryRun) { writeOutbox(b, s, 0, true); continue; }
             long[] counts = new long[2];
             Outcome o = callCounting(b, audienceId, s, counts);
+            // Once batch 1 opened the session, Meta keeps it open (up to 90 min) and refuses a new one meanwhile
+            // (2650/1870145): restarting from batch 1 would stall the replace. A later batch_seq may be sent again
+            // (meta-api.md §3), so a retryable failure after batch 1 is retried in the same session first.
+            for (int attempt = 1; i > 0 && o.retryable() && attempt < sync.getRetry().getMaxAttempts() && gate.isOpen(); attempt++) {
+                long delay = backoff(attempt, o.waitMillis());
+                log.warn("Replace session {} for audience {}: batch {}/{} failed ({}), sent again in the same session in {} ms",
+                        sessionId, b.audience().display(), i + 1, group.size(), o.message(), delay);
+                metrics.retry(o.code());
+                if (!pause(delay, group)) break;
+                o = callCounting(b, audienceId, s, counts);
+            }
             if (o.kind() != Outcome.Kind.SUCCESS) {
                 log.warn("Replace session {} for audience {} failed at batch {}/{}: {}; the whole replace restarts from batch 1 with a new session",
                         sessionId, b.audience().display(), i + 1, group.size(), o.message());
                 groupFailed(group, o);
                 return;
             }
-            received += counts[0];
+            received = Math.max(received, counts[0]); // num_received counts the whole session so far (meta-api.md §5)
             invalid += counts[1];
             store.renew(group.stream().map(Batch::id).toList());
         }
@@ -150,6 +168,27 @@ public class BatchSender {
     }
 
     record Session(long id, int seq, boolean last, long total) {}
+
+    /** Waits during a replace session, keeping the group's lease; false when interrupted (shutdown). */
+    private boolean pause(long millis, List<Batch> group) {
+        long until = System.currentTimeMillis() + millis;
+        try {
+            while (System.currentTimeMillis() < until) {
+                Thread.sleep(Math.min(1000, Math.max(1, until - System.currentTimeMillis())));
+                store.renew(group.stream().map(Batch::id).toList());
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** marks a batch not sent because the account is throttled (it goes back to the queue as it was) */
+    private static final Outcome HELD_BACK = new Outcome(Outcome.Kind.THROTTLE, "held_back", null, "the ad account is waiting as Meta asked", 0, null);
+
+    /** True while Meta's requested wait for this ad account runs (the limit is per account, not per batch). */
+    public boolean throttled() { return System.currentTimeMillis() < throttledUntil; }
 
     private String resolve(Batch b) throws GraphCallException, IOException, AudienceResolver.CreationInProgress {
         if (b.audience().id() != null) return b.audience().id();
@@ -170,6 +209,8 @@ public class BatchSender {
         inflight.acquireUninterruptibly();
         long t0 = System.nanoTime();
         try {
+            // claimed before Meta asked the account to wait: put back without using an attempt
+            if (s == null && throttled()) return HELD_BACK;
             GraphResponse r = graph.postJson(path, RequestBodies.sizeHint(b.payload()), g -> {
                 if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
                 RequestBodies.payload(g, b.payload());
@@ -228,8 +269,19 @@ public class BatchSender {
             dead(b, o.message(), o.code(), attempts);
             return;
         }
+        if (o.kind() == Outcome.Kind.THROTTLE && o.waitMillis() > 0) {
+            long until = System.currentTimeMillis() + o.waitMillis();
+            synchronized (this) {
+                if (until > throttledUntil) {
+                    if (!throttled()) log.warn("Meta rate limit for the ad account ({}): sending waits {} s as Meta asks; nothing is lost", o.message(), o.waitMillis() / 1000);
+                    throttledUntil = until;
+                }
+            }
+        }
         long sinceFirst = b.firstFailureAt() == null ? 0 : System.currentTimeMillis() - b.firstFailureAt();
-        if (attempts >= sync.getRetry().getMaxAttempts() || sinceFirst > sync.getRetry().getMaxTotal().toMillis()) {
+        // a throttle is the account's state, not the batch's fault: it never uses up the batch's attempts, only its total time
+        boolean attemptsExhausted = o.kind() != Outcome.Kind.THROTTLE && attempts >= sync.getRetry().getMaxAttempts();
+        if (attemptsExhausted || sinceFirst > sync.getRetry().getMaxTotal().toMillis()) {
             dead(b, "gave up after " + attempts + " attempts: " + o.message(), o.code(), attempts);
             return;
         }

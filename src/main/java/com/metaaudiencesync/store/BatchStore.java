@@ -159,6 +159,9 @@ public class BatchStore {
             long now = System.currentTimeMillis();
             for (Map<String, Object> r : rows) {
                 long dl = ((Number) r.get("id")).longValue();
+                // the file's report counted this batch as dead: it is pending again (counted as sent once delivered)
+                jdbc.update("UPDATE mas_intake SET batches_dead=batches_dead-1, rows_dead=rows_dead-(SELECT row_count FROM mas_dead_letter WHERE id=?)"
+                        + " WHERE intake_key=(SELECT intake_key FROM mas_dead_letter WHERE id=?) AND batches_dead>0", dl, dl);
                 c += jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key,"
                         + " poll_job, poll_run, state, attempts, next_attempt_at, created_at) SELECT audience_key, audience_id, audience_name, action, row_count,"
                         + " payload, source, intake_key, poll_job, poll_run, 'READY', 0, ?, ? FROM mas_dead_letter WHERE id=?", now, now, dl);
