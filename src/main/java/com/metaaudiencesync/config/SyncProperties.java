@@ -17,6 +17,8 @@ public class SyncProperties {
     private Duration batchTimeout = Duration.ofSeconds(5);
     /** rows per exchange moved through the intake routes */
     private int chunkSize = 2000;
+    /** threads that normalize and hash a file's rows (0: one per core, at most 2) */
+    private int normalizeThreads = 0;
     /** identifies this instance in claims and leases; default host:port */
     private String instanceId;
     /** how long a claim on a file or a batch lives without renewal */
@@ -151,6 +153,8 @@ public class SyncProperties {
     public void setBatchTimeout(Duration v) { batchTimeout = v; }
     public int getChunkSize() { return chunkSize; }
     public void setChunkSize(int v) { chunkSize = v; }
+    public int getNormalizeThreads() { return normalizeThreads; }
+    public void setNormalizeThreads(int v) { normalizeThreads = v; }
     public String getInstanceId() { return instanceId; }
     public void setInstanceId(String v) { instanceId = v; }
     public Duration getLeaseTime() { return leaseTime; }

@@ -2,6 +2,7 @@ package com.metaaudiencesync.intake;
 
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.store.AudienceRef;
+import com.metaaudiencesync.store.BatchCodec;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,34 +12,69 @@ import java.util.Map;
 /**
  * Groups final rows per (audience, action) and hands out full batches of at most batch-size rows, in a
  * deterministic order (so a re-read after a crash produces the same batches and can skip the ones already
- * stored). Holds at most batch-size rows per open group: memory does not grow with the source.
+ * stored). Holds at most batch-size rows per open group, already in stored form: memory does not grow with the source.
  */
 public final class BatchStager {
     public record Group(AudienceRef audience, Action action) {}
 
+    /** Receives full batches as rows (decoded from the staged form; for callers that want Strings). */
     public interface Sink {
         void emit(Group group, List<String[]> rows);
     }
 
+    /** Receives full batches in stored form, ready for {@code mas_batch.payload}. */
+    public interface PayloadSink {
+        /** @param payload the batch in {@link BatchCodec} form */
+        void emit(Group group, byte[] payload, int rows);
+    }
+
     private final int batchSize;
     private final int removeBatchSize;
-    private final Sink sink;
-    private final Map<Group, List<String[]>> open = new LinkedHashMap<>();
-    private final Map<Group, Long> rowsPerGroup = new LinkedHashMap<>();
+    private final PayloadSink sink;
+    private final Map<Group, BatchCodec.Writer> open = new LinkedHashMap<>();
+    private final Map<Group, long[]> rowsPerGroup = new LinkedHashMap<>();
+    /** the group of the previous row (rows of a file usually all go to one group): saves the map lookups */
+    private Group lastGroup;
+    private BatchCodec.Writer lastList;
+    private long[] lastCount;
 
-    public BatchStager(int batchSize, int removeBatchSize, Sink sink) {
+    public BatchStager(int batchSize, int removeBatchSize, PayloadSink sink) {
         this.batchSize = batchSize;
         this.removeBatchSize = Math.min(batchSize, removeBatchSize);
         this.sink = sink;
     }
 
+    public BatchStager(int batchSize, int removeBatchSize, Sink sink) {
+        this(batchSize, removeBatchSize, (PayloadSink) (g, payload, n) -> sink.emit(g, BatchCodec.decode(payload)));
+    }
+
     public void add(Group g, String[] row) {
-        List<String[]> l = open.computeIfAbsent(g, k -> new ArrayList<>(Math.min(1024, limit(k))));
-        l.add(row);
-        rowsPerGroup.merge(g, 1L, Long::sum);
-        if (l.size() >= limit(g)) {
+        writer(g).add(row);
+        added(g);
+    }
+
+    /** Adds a row already in stored form ({@link BatchCodec#encodeRow}). */
+    public void addEncoded(Group g, byte[] row) {
+        writer(g).addEncoded(row);
+        added(g);
+    }
+
+    private BatchCodec.Writer writer(Group g) {
+        if (lastList != null && g.equals(lastGroup)) return lastList;
+        BatchCodec.Writer l = open.computeIfAbsent(g, k -> new BatchCodec.Writer(limit(k)));
+        lastGroup = g;
+        lastList = l;
+        lastCount = rowsPerGroup.computeIfAbsent(g, k -> new long[1]);
+        return l;
+    }
+
+    private void added(Group g) {
+        BatchCodec.Writer l = lastList;
+        lastCount[0]++;
+        if (l.rowCount() >= limit(g)) {
             open.remove(g);
-            sink.emit(g, l);
+            lastList = null;
+            sink.emit(g, l.toBytes(), l.rowCount());
         }
     }
 
@@ -46,12 +82,17 @@ public final class BatchStager {
 
     /** Emits every partial batch (end of source). */
     public void flush() {
-        List<Map.Entry<Group, List<String[]>>> rest = new ArrayList<>(open.entrySet());
+        List<Map.Entry<Group, BatchCodec.Writer>> rest = new ArrayList<>(open.entrySet());
         open.clear();
-        for (Map.Entry<Group, List<String[]>> e : rest) {
-            if (!e.getValue().isEmpty()) sink.emit(e.getKey(), e.getValue());
+        lastList = null;
+        for (Map.Entry<Group, BatchCodec.Writer> e : rest) {
+            if (e.getValue().rowCount() > 0) sink.emit(e.getKey(), e.getValue().toBytes(), e.getValue().rowCount());
         }
     }
 
-    public Map<Group, Long> rowsPerGroup() { return rowsPerGroup; }
+    public Map<Group, Long> rowsPerGroup() {
+        Map<Group, Long> m = new LinkedHashMap<>();
+        rowsPerGroup.forEach((g, n) -> m.put(g, n[0]));
+        return m;
+    }
 }

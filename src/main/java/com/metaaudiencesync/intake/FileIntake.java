@@ -48,8 +48,21 @@ public class FileIntake implements DeliveryListener {
 
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
 
+    /** single-thread executors that normalize slices of a chunk next to the route's thread */
+    private final java.util.concurrent.ExecutorService[] helpers;
+
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
+        int threads = sync.getNormalizeThreads() > 0 ? sync.getNormalizeThreads() : Math.min(2, Runtime.getRuntime().availableProcessors());
+        this.helpers = new java.util.concurrent.ExecutorService[Math.max(0, threads - 1)];
+        for (int i = 0; i < helpers.length; i++) {
+            int id = i + 1;
+            helpers[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "mas-normalize-" + id);
+                t.setDaemon(true);
+                return t;
+            });
+        }
         this.intakes = intakes;
         this.rows = rows;
         this.metrics = metrics;
@@ -67,7 +80,7 @@ public class FileIntake implements DeliveryListener {
         if (run.alreadyCommitted > 0) {
             log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
-        run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, l) -> emit(run, g, l));
+        run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
         try {
             InputStream in = new FileInputStream(file);
             try {
@@ -90,28 +103,89 @@ public class FileIntake implements DeliveryListener {
         return run.chunks(sync.getChunkSize());
     }
 
+    /**
+     * Normalizes a chunk on up to {@code sync.normalize-threads} threads (the route's thread and helpers take
+     * blocks of {@value #BLOCK} records in turn, so a slower thread takes fewer), each row already in stored
+     * form; then, on the route's thread and in record order, counts and stages the rows: the batches a file
+     * gives are the same however many threads normalize it (a resumed read skips batches by sequence number).
+     */
     public void process(IntakeRun run, List<SourceRecord> chunk) {
-        MemberMapper mapper = mapper(run);
+        int n = chunk.size();
+        Normalized[] out = new Normalized[n];
+        int helpersUsed = Math.min(helpers.length, n / (2 * BLOCK));
+        if (helpersUsed == 0) {
+            normalize(run, run.mapper, chunk, 0, n, out);
+        } else {
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[helpersUsed];
+            for (int i = 0; i < helpersUsed; i++) {
+                MemberMapper m = run.helperMapper(i);
+                fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, chunk, next, out));
+            }
+            normalizeBlocks(run, run.mapper, chunk, next, out);
+            for (java.util.concurrent.Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while normalizing", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) throw re;
+                    if (c instanceof Error err) throw err;
+                    throw new IllegalStateException(c);
+                }
+            }
+        }
         IntakeCounts c = run.counts;
-        for (SourceRecord r : chunk) {
+        for (int i = 0; i < n; i++) {
+            Normalized o = out[i];
             c.read++;
-            if (r.error() != null) { c.reject(r.error(), r.line()); continue; }
-            RawMember m = mapper.map(r);
-            if (m.action == null) { c.reject("invalid_action", r.line()); continue; }
-            if (m.audienceId == null && m.audienceName == null) { c.reject("no_audience", r.line()); continue; }
-            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { c.reject("invalid_action", r.line()); continue; }
-            RowResult res = rows.build(m);
-            if (!res.fieldIssues().isEmpty()) c.fieldIssues(res.fieldIssues());
-            if (res.rejected()) { c.reject(res.rejectReason(), r.line()); continue; }
+            if (o.res != null && !o.res.fieldIssues().isEmpty()) c.fieldIssues(o.res.fieldIssues());
+            if (o.reject != null) { c.reject(o.reject, o.line); continue; }
             c.accepted++;
+            RawMember m = o.member;
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
             BatchStager.Group g = new BatchStager.Group(ref, m.action);
-            for (String[] row : res.rows()) {
+            for (byte[] row : o.encoded) {
                 c.rowsOut++;
-                run.stager.add(g, row);
+                run.stager.addEncoded(g, row);
             }
         }
         progress(run);
+    }
+
+    /** Stops the normalize threads (Spring calls it when the context closes). */
+    public void close() {
+        for (java.util.concurrent.ExecutorService e : helpers) e.shutdown();
+    }
+
+    /** records a thread takes at a time */
+    private static final int BLOCK = 64;
+
+    private void normalizeBlocks(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, java.util.concurrent.atomic.AtomicInteger next, Normalized[] out) {
+        int n = chunk.size();
+        for (int from; (from = next.getAndAdd(BLOCK)) < n; ) normalize(run, mapper, chunk, from, Math.min(n, from + BLOCK), out);
+    }
+
+    /** what one record became: a rejection (reason) or a member and its rows */
+    private record Normalized(long line, String reject, RawMember member, RowResult res, byte[][] encoded) {}
+
+    private void normalize(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, int from, int to, Normalized[] out) {
+        for (int i = from; i < to; i++) {
+            SourceRecord r = chunk.get(i);
+            if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null, null); continue; }
+            RawMember m = mapper.map(r);
+            if (m.action == null) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null); continue; }
+            if (m.audienceId == null && m.audienceName == null) { out[i] = new Normalized(r.line(), "no_audience", null, null, null); continue; }
+            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null); continue; }
+            RowResult res = rows.build(m);
+            if (res.rejected()) { out[i] = new Normalized(r.line(), res.rejectReason(), m, res, null); continue; }
+            List<String[]> l = res.rows();
+            byte[][] enc = new byte[l.size()][];
+            for (int j = 0; j < enc.length; j++) enc[j] = BatchCodec.encodeRow(l.get(j));
+            out[i] = new Normalized(r.line(), null, m, res, enc);
+        }
     }
 
     private static MemberMapper mapper(IntakeRun run) { return run.mapper; }
@@ -127,7 +201,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    private void emit(IntakeRun run, BatchStager.Group g, List<String[]> l) {
+    private void emit(IntakeRun run, BatchStager.Group g, byte[] payload, int rowCount) {
         int seq = ++run.seq;
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;
@@ -137,7 +211,7 @@ public class FileIntake implements DeliveryListener {
             run.replaceGroups.add(groupKey);
         }
         if (seq <= run.alreadyCommitted) return; // stored before an interruption
-        Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encode(l), run.file.getName()).withIntake(run.key, seq);
+        Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq);
         if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
     }

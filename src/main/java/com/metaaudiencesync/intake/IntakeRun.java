@@ -35,6 +35,13 @@ public final class IntakeRun {
     public final List<String> replaceGroups = new ArrayList<>();
     /** one per run: caches the header lookups */
     public final MemberMapper mapper;
+    /** one per helper thread that normalizes slices of chunks (a mapper is not thread-safe) */
+    private final List<MemberMapper> helperMappers = new ArrayList<>();
+
+    MemberMapper helperMapper(int i) {
+        while (helperMappers.size() <= i) helperMappers.add(new MemberMapper(audienceName, null, action));
+        return helperMappers.get(i);
+    }
 
     public IntakeRun(File file) {
         this.file = file;

@@ -36,8 +36,14 @@ public final class MemberMapper {
             ColumnAliases.Column c = columns.computeIfAbsent(names[i], ColumnAliases::resolve);
             switch (c.kind()) {
                 case IGNORED -> { }
-                case IDENTIFIER -> each(v, s -> m.add(c.key(), s));
-                case PREHASHED -> each(v, s -> m.addPrehashed(c.key(), s));
+                case IDENTIFIER -> {
+                    if (v instanceof List<?> l) { for (Object o : l) if (o != null) m.add(c.key(), o.toString()); }
+                    else m.add(c.key(), v.toString());
+                }
+                case PREHASHED -> {
+                    if (v instanceof List<?> l) { for (Object o : l) if (o != null) m.addPrehashed(c.key(), o.toString()); }
+                    else m.addPrehashed(c.key(), v.toString());
+                }
                 case DATE_OF_BIRTH -> m.dateOfBirth = first(v);
                 case AUDIENCE_ID -> m.audienceId = blankToNull(first(v));
                 case AUDIENCE_NAME -> m.audienceName = blankToNull(first(v));
@@ -54,14 +60,6 @@ public final class MemberMapper {
         m.action = actionText == null ? defaultAction : Action.parse(actionText);
         if (m.action == Action.REPLACE && defaultAction != Action.REPLACE) m.action = null; // replace only by file name / job mode
         return m;
-    }
-
-    private static void each(Object v, java.util.function.Consumer<String> f) {
-        if (v instanceof List<?> l) {
-            for (Object o : l) if (o != null) f.accept(o.toString());
-        } else {
-            f.accept(v.toString());
-        }
     }
 
     private static String first(Object v) {

@@ -74,9 +74,31 @@ public class GraphClient {
     }
 
     public GraphResponse postJson(String path, BodyWriter writer) throws IOException {
+        return postJson(path, 1 << 16, writer);
+    }
+
+    /** @param sizeHint expected body size in bytes: the body is built once in a buffer of that size (it grows if needed) */
+    public GraphResponse postJson(String path, int sizeHint, BodyWriter writer) throws IOException {
+        Buffer body = body(writer, sizeHint);
         return send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body(writer))).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array(), 0, body.size())).build());
+    }
+
+    /** Writes the JSON body a POST would carry, without credentials, to {@code out} (dry-run outbox). */
+    public static void writeBodyWithoutAuth(java.io.OutputStream out, BodyWriter writer) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.writeStartObject();
+            writer.write(g);
+            g.writeEndObject();
+        }
+    }
+
+    /** A byte buffer whose array is handed to the HTTP client as is (no copy of a multi-megabyte body). */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer(int size) { super(size); }
+        byte[] array() { return buf; }
     }
 
     /** The JSON body a POST would carry, without credentials (what dry-run writes to the outbox). */
@@ -94,8 +116,8 @@ public class GraphClient {
         }
     }
 
-    private byte[] body(BodyWriter writer) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+    private Buffer body(BodyWriter writer, int sizeHint) throws IOException {
+        Buffer out = new Buffer(Math.max(1024, sizeHint));
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             writer.write(g);
@@ -103,7 +125,7 @@ public class GraphClient {
             if (appsecretProof != null) g.writeStringField("appsecret_proof", appsecretProof);
             g.writeEndObject();
         }
-        return out.toByteArray();
+        return out;
     }
 
     private void appendAuth(StringBuilder q) {

@@ -36,6 +36,9 @@ final class PhoneFastPath {
     /** rule of the main region of a calling code (what the parser uses after a '+cc'), or null */
     private static final Rule[] BY_CC = new Rule[1000];
     private static final Map<String, Rule> BY_REGION = new HashMap<>(512);
+    private static final int MAX_NATIONAL = 17;
+    /** [calling code][national number length]: what {@link FieldNormalizer#possible} says (no leading zero) */
+    private static final boolean[][] POSSIBLE = new boolean[1000][];
 
     static {
         for (int cc : PHONES.getSupportedCallingCodes()) {
@@ -47,6 +50,16 @@ final class PhoneFastPath {
         }
         for (int cc = 1; cc < 1000; cc++) {
             if (VALID_CC[cc]) BY_CC[cc] = BY_REGION.get(PHONES.getRegionCodeForCountryCode(cc));
+        }
+        // libphonenumber's "possible" test for a number without leading zeros depends only on its calling code
+        // and the length of its national number: ask it once per (code, length) instead of once per number
+        for (int cc = 1; cc < 1000; cc++) {
+            if (!VALID_CC[cc]) continue;
+            POSSIBLE[cc] = new boolean[MAX_NATIONAL + 1];
+            long national = 1;
+            for (int len = 1; len <= MAX_NATIONAL; len++, national *= 10) {
+                POSSIBLE[cc][len] = FieldNormalizer.possible(new PhoneNumber().setCountryCode(cc).setNationalNumber(national));
+            }
         }
     }
 
@@ -103,11 +116,10 @@ final class PhoneFastPath {
 
     private static FieldNormalizer.Result possibleOrNull(int cc, char[] digits, int start, int len) {
         int n = len - start;
-        if (n < 2 || n > 17) return null;
-        long national = 0;
-        for (int i = start; i < len; i++) national = national * 10 + (digits[i] - '0');
-        PhoneNumber p = new PhoneNumber().setCountryCode(cc).setNationalNumber(national);
-        if (!FieldNormalizer.possible(p)) return null;
+        if (n < 2 || n > MAX_NATIONAL) return null;
+        // digits[start] != '0' here (Rule.blocks), so the national number has n digits
+        boolean[] possible = POSSIBLE[cc];
+        if (possible == null || !possible[n]) return null;
         StringBuilder sb = new StringBuilder(3 + n);
         sb.append(cc).append(digits, start, n);
         return new FieldNormalizer.Result(sb.toString(), null, false);

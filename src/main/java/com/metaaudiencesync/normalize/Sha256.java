@@ -1,6 +1,5 @@
 package com.metaaudiencesync.normalize;
 
-import org.apache.commons.codec.binary.Hex;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.nio.charset.StandardCharsets;
@@ -8,16 +7,46 @@ import java.security.MessageDigest;
 
 /** Lowercase hex SHA-256 of UTF-8 text, and recognition of values that already are one. Thread-safe. */
 public final class Sha256 {
-    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(DigestUtils::getSha256Digest);
+    /** per thread: the digest and a scratch buffer (one ThreadLocal lookup per hash) */
+    private static final class Scratch {
+        final MessageDigest md = DigestUtils.getSha256Digest();
+        /** digest (0..31), hex (32..95), ASCII input (96..191) */
+        final byte[] buf = new byte[192];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private Sha256() {}
 
     /** Lowercase 64-hex SHA-256 of the UTF-8 bytes of {@code s}. */
     public static String hex(String s) {
-        MessageDigest md = DIGEST.get();
+        Scratch sc = SCRATCH.get();
+        MessageDigest md = sc.md;
         md.reset();
-        return Hex.encodeHexString(md.digest(s.getBytes(StandardCharsets.UTF_8)), true);
+        byte[] buf = sc.buf;
+        int n = s.length();
+        boolean ascii = n <= 64 + 32; // the scratch holds 96 bytes after the 32 of the digest and 64 of the hex
+        for (int i = 0; ascii && i < n; i++) ascii = s.charAt(i) < 128;
+        if (ascii) {
+            for (int i = 0; i < n; i++) buf[96 + i] = (byte) s.charAt(i); // ASCII: these are the UTF-8 bytes
+            md.update(buf, 96, n);
+        } else {
+            md.update(s.getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            md.digest(buf, 0, 32);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+        for (int i = 0; i < 32; i++) {
+            int b = buf[i] & 0xff;
+            buf[32 + 2 * i] = HEX[b >>> 4];
+            buf[32 + 2 * i + 1] = HEX[b & 0xf];
+        }
+        return new String(buf, 32, 64, StandardCharsets.ISO_8859_1);
     }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     /** True when {@code s} is exactly 64 hex digits (either case). */
     public static boolean isHex64(String s) {

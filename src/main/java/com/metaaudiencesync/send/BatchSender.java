@@ -211,7 +211,7 @@ public class BatchSender {
         try {
             // claimed before Meta asked the account to wait: put back without using an attempt
             if (s == null && throttled()) return HELD_BACK;
-            GraphResponse r = graph.postJson(path, g -> {
+            GraphResponse r = graph.postJson(path, RequestBodies.sizeHint(b.payload()), g -> {
                 if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
                 RequestBodies.payload(g, b.payload());
                 if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
@@ -331,18 +331,17 @@ public class BatchSender {
             String target = b.audience().id() != null ? b.audience().id() : "{audience:" + b.audience().name() + "}";
             String path = "/" + meta.getApiVersion() + "/" + (b.action() == Action.REMOVE_ALL ? "act_" + meta.accountDigits() + "/usersofanyaudience"
                     : target + (b.action() == Action.REPLACE ? "/usersreplace" : "/users"));
-            byte[] body = GraphClient.bodyWithoutAuth(g -> {
-                if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
-                RequestBodies.payload(g, b.payload());
-                if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
-            });
             String safe = b.audience().display().replaceAll("[^A-Za-z0-9._-]", "_");
             String name = String.format("%012d-%s-%s", b.id(), b.action().wire(), safe);
             Path tmp = dir.resolve("." + name + ".tmp");
             byte[] head = ("{\"method\":\"POST\",\"path\":" + JSON.writeValueAsString(path) + ",\"body\":").getBytes();
-            try (var out = Files.newOutputStream(tmp)) {
+            try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 out.write(head);
-                out.write(body);
+                GraphClient.writeBodyWithoutAuth(out, g -> {
+                    if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
+                    RequestBodies.payload(g, b.payload());
+                    if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
+                });
                 out.write("}\n".getBytes());
             }
             Files.move(tmp, dir.resolve(name + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

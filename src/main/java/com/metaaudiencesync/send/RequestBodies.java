@@ -17,14 +17,14 @@ public final class RequestBodies {
         for (MetaKey k : MetaKey.SCHEMA) g.writeString(k.name());
         g.writeEndArray();
         g.writeArrayFieldStart("data");
-        while (r.hasNext()) {
-            String[] row = r.next();
-            g.writeStartArray();
-            for (String c : row) g.writeString(c);
-            g.writeEndArray();
-        }
+        while (r.hasNext()) r.writeRow(g);
         g.writeEndArray();
         g.writeEndObject();
+    }
+
+    /** Upper bound of the JSON size of {@link #payload} for a stored batch (to size the request buffer once). */
+    public static int sizeHint(byte[] stored) {
+        return (int) Math.min(Integer.MAX_VALUE - 64, 1024L + 2L * stored.length + 4L * BatchCodec.rowCount(stored) * MetaKey.COUNT);
     }
 
     public static void session(JsonGenerator g, long sessionId, int seq, boolean last, long estimatedTotal) throws IOException {

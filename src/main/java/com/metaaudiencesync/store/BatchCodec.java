@@ -2,7 +2,6 @@ package com.metaaudiencesync.store;
 
 import com.metaaudiencesync.model.MetaKey;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,37 +15,132 @@ import java.util.List;
 public final class BatchCodec {
     private static final byte VERSION = 1;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private BatchCodec() {}
 
     public static byte[] encode(List<String[]> rows) {
-        int cells = MetaKey.COUNT;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, rows.size() * 80));
-        out.write(VERSION);
-        writeInt(out, rows.size());
-        writeInt(out, cells);
-        byte[] hashBuf = new byte[32];
-        for (String[] row : rows) {
+        Writer w = new Writer(rows.size());
+        for (String[] row : rows) w.add(row);
+        return w.toBytes();
+    }
+
+    /**
+     * Builds a payload row by row: a staged batch holds its rows in stored form (33 bytes per hash) instead of
+     * as Strings, so the rows' Strings die young and a batch being filled costs one array, not 10 000 rows of
+     * objects that survive into the old generation.
+     */
+    public static final class Writer {
+        private final int cells = MetaKey.COUNT;
+        private byte[] out;
+        private int p = 9;
+        private int rows;
+        private final int maxRows;
+
+        /** @param maxRows rows the batch may hold: the buffer starts at (up to) 1024 rows and doubles as needed */
+        public Writer(int maxRows) {
+            this.maxRows = Math.max(1, maxRows);
+            out = new byte[9 + Math.max(16, Math.min(1024, maxRows)) * MetaKey.COUNT * 24];
+        }
+
+        public int rowCount() { return rows; }
+
+        /** Appends a row already in stored form ({@link BatchCodec#encodeRow}). */
+        public void addEncoded(byte[] row) {
+            if (out.length - p < row.length) out = grow(row.length);
+            System.arraycopy(row, 0, out, p, row.length);
+            p += row.length;
+            rows++;
+        }
+
+        /** grows to the size the full batch will probably need (from the rows so far), at least doubling until then */
+        private byte[] grow(int more) {
+            long perRow = rows > 0 ? (p - 9L) / rows + 1 : 0;
+            long estimate = 9 + perRow * maxRows + 64L * cells;
+            long size = estimate > out.length && estimate >= p + more ? estimate : Math.max(2L * out.length, (long) p + more);
+            return java.util.Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 16, size));
+        }
+
+        public void add(String[] row) {
+            if (out.length - p < cells * 33) out = grow(cells * 33);
             for (int c = 0; c < cells; c++) {
                 String v = row[c];
                 if (v == null || v.isEmpty()) {
-                    out.write(0);
-                } else if (isLowerHex64(v)) {
-                    out.write(1);
-                    for (int i = 0; i < 32; i++) {
-                        hashBuf[i] = (byte) ((hexVal(v.charAt(2 * i)) << 4) | hexVal(v.charAt(2 * i + 1)));
+                    out[p++] = 0;
+                    continue;
+                }
+                if (v.length() == 64) {
+                    int bad = 0, q = p + 1;
+                    for (int i = 0; i < 64; i += 2) {
+                        int hi = hexVal(v.charAt(i)), lo = hexVal(v.charAt(i + 1));
+                        bad |= hi | lo;
+                        out[q++] = (byte) ((hi << 4) | lo);
                     }
-                    out.write(hashBuf, 0, 32);
-                } else {
-                    out.write(2);
-                    byte[] b = v.getBytes(StandardCharsets.UTF_8);
-                    writeVarint(out, b.length);
-                    out.write(b, 0, b.length);
+                    if (bad >= 0) {
+                        out[p] = 1;
+                        p = q;
+                        continue;
+                    }
+                }
+                byte[] b = v.getBytes(StandardCharsets.UTF_8);
+                if (out.length - p < b.length + 6 + cells * 33) out = grow(b.length + 6 + cells * 33);
+                out[p++] = 2;
+                p = putVarint(out, p, b.length);
+                System.arraycopy(b, 0, out, p, b.length);
+                p += b.length;
+            }
+            rows++;
+        }
+
+        /** The payload (version, row count, cells, rows). */
+        public byte[] toBytes() {
+            byte[] r = p == out.length ? out : java.util.Arrays.copyOf(out, p);
+            r[0] = VERSION;
+            putInt(r, 1, rows);
+            putInt(r, 5, cells);
+            return r;
+        }
+    }
+
+    private static final ThreadLocal<byte[][]> ROW_SCRATCH = ThreadLocal.withInitial(() -> new byte[][]{new byte[4096]});
+
+    /** One row in stored form (the cells of {@link Writer#add}), for {@link Writer#addEncoded}. */
+    public static byte[] encodeRow(String[] row) {
+        byte[][] holder = ROW_SCRATCH.get();
+        byte[] out = holder[0];
+        int p = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            if (out.length - p < 40) out = holder[0] = java.util.Arrays.copyOf(out, 2 * out.length);
+            String v = row[c];
+            if (v == null || v.isEmpty()) {
+                out[p++] = 0;
+                continue;
+            }
+            if (v.length() == 64) {
+                int bad = 0, q = p + 1;
+                for (int i = 0; i < 64; i += 2) {
+                    int hi = hexVal(v.charAt(i)), lo = hexVal(v.charAt(i + 1));
+                    bad |= hi | lo;
+                    out[q++] = (byte) ((hi << 4) | lo);
+                }
+                if (bad >= 0) {
+                    out[p] = 1;
+                    p = q;
+                    continue;
                 }
             }
+            byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            if (out.length - p < b.length + 6) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 46));
+            out[p++] = 2;
+            p = putVarint(out, p, b.length);
+            System.arraycopy(b, 0, out, p, b.length);
+            p += b.length;
         }
-        return out.toByteArray();
+        return java.util.Arrays.copyOf(out, p);
     }
+
+    /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */
+    private static int hexVal(char ch) { return ch < 128 ? HEX_VAL[ch] : -1; }
 
     public static List<String[]> decode(byte[] data) {
         Reader r = new Reader(data);
@@ -85,6 +179,37 @@ public final class BatchCodec {
             return row;
         }
 
+        /**
+         * Writes the next row as a JSON array of strings straight from the stored bytes (no String per cell):
+         * a hash as its 64 lowercase hex digits, text as a JSON string. Same JSON as writing {@link #next()}'s cells.
+         */
+        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException {
+            g.writeStartArray();
+            for (int c = 0; c < cells; c++) {
+                byte tag = d[p++];
+                if (tag == 0) {
+                    g.writeString("");
+                } else if (tag == 1) {
+                    byte[] hex = hexBuf;
+                    for (int i = 0; i < 32; i++) {
+                        int b = d[p++] & 0xff;
+                        hex[2 * i] = HEX_BYTES[b >>> 4];
+                        hex[2 * i + 1] = HEX_BYTES[b & 0xf];
+                    }
+                    g.writeRawUTF8String(hex, 0, 64); // hex digits never need escaping
+                } else {
+                    int len = readVarint();
+                    // through a String (rare cells: EXTERN_ID, MADID) so the JSON is byte for byte what it was
+                    g.writeString(new String(d, p, len, StandardCharsets.UTF_8));
+                    p += len;
+                }
+            }
+            g.writeEndArray();
+            read++;
+        }
+
+        private final byte[] hexBuf = new byte[64];
+
         private String nextCell() {
             byte tag = d[p++];
             if (tag == 0) return "";
@@ -120,23 +245,36 @@ public final class BatchCodec {
         }
     }
 
+    /** lowercase hex digit -> value; -1 for anything else (upper case included: such a cell is stored as text) */
+    private static final byte[] HEX_VAL = new byte[128];
+    static {
+        java.util.Arrays.fill(HEX_VAL, (byte) -1);
+        for (int i = 0; i < 16; i++) HEX_VAL[HEX[i]] = (byte) i;
+    }
+
     static boolean isLowerHex64(String v) {
         if (v.length() != 64) return false;
         for (int i = 0; i < 64; i++) {
             char ch = v.charAt(i);
-            if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+            if (ch >= 128 || HEX_VAL[ch] < 0) return false;
         }
         return true;
     }
 
-    private static int hexVal(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
-
-    private static void writeInt(ByteArrayOutputStream o, int v) {
-        o.write(v >>> 24); o.write(v >>> 16); o.write(v >>> 8); o.write(v);
+    private static int varintLength(int v) {
+        int n = 1;
+        while ((v & ~0x7f) != 0) { n++; v >>>= 7; }
+        return n;
     }
 
-    private static void writeVarint(ByteArrayOutputStream o, int v) {
-        while ((v & ~0x7f) != 0) { o.write((v & 0x7f) | 0x80); v >>>= 7; }
-        o.write(v);
+    private static int putInt(byte[] o, int p, int v) {
+        o[p] = (byte) (v >>> 24); o[p + 1] = (byte) (v >>> 16); o[p + 2] = (byte) (v >>> 8); o[p + 3] = (byte) v;
+        return p + 4;
+    }
+
+    private static int putVarint(byte[] o, int p, int v) {
+        while ((v & ~0x7f) != 0) { o[p++] = (byte) ((v & 0x7f) | 0x80); v >>>= 7; }
+        o[p++] = (byte) v;
+        return p;
     }
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# End-to-end throughput benchmark of meta-audience-sync (see bench/README.md).
+#
+#   bench/run.sh                         # 1 M and 10 M rows, -Xmx256m, Graph path + dry-run path + baseline
+#   BENCH_SIZES=1000000 bench/run.sh     # one size only
+#   BENCH_JFR=1 bench/run.sh             # also record JFR during processing and print the top 5 hot spots
+#
+# Environment: BENCH_WORK (default /tmp/mas-bench: generated CSVs are cached there), BENCH_SIZES,
+# BENCH_XMX (default 256m, same for every size so heap peaks compare), BENCH_MODES (default "graph dryrun"),
+# BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
+# BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare),
+# BENCH_BASELINE (1: run the baseline; 0: skip it, e.g. when timing only the service),
+# BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
+# BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
+# BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=${BENCH_WORK:-/tmp/mas-bench}
+SIZES=${BENCH_SIZES:-"1000000 10000000"}
+XMX=${BENCH_XMX:-256m}
+MODES=${BENCH_MODES:-"graph dryrun"}
+JFR=${BENCH_JFR:-0}
+SEED=${BENCH_SEED:-42}
+LABEL=${BENCH_LABEL:-current}
+JAR=${BENCH_JAR:-"$ROOT/target/meta-audience-sync.jar"}
+TCLS="$ROOT/target/test-classes"
+HZ=$(getconf CLK_TCK)
+mkdir -p "$WORK/data"
+RESULTS="$WORK/results.$$.txt"
+: > "$RESULTS"
+
+log() { echo "[bench] $*" >&2; }
+
+if [[ ! -f "$ROOT/target/meta-audience-sync.jar" || ! -f "$TCLS/com/metaaudiencesync/bench/Baseline.class" ]]; then
+  log "building (mvn -q -DskipTests package)"
+  (cd "$ROOT" && mvn -o -q -DskipTests package)
+fi
+# run a snapshot of the jar, so a rebuild during the benchmark cannot pull classes from under a running service
+SNAP="$WORK/service-$$.jar"
+cp "$JAR" "$SNAP"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -f "$SNAP"; }
+trap cleanup EXIT
+JAR=$SNAP
+CPFILE="$WORK/test-classpath.txt"
+if [[ ! -s "$CPFILE" || "$ROOT/pom.xml" -nt "$CPFILE" ]]; then
+  log "resolving the test classpath"
+  (cd "$ROOT" && mvn -o -q dependency:build-classpath -Dmdep.outputFile="$CPFILE" -Dmdep.includeScope=test)
+fi
+CP="$TCLS:$ROOT/target/classes:$(cat "$CPFILE")"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+now_ns() { date +%s%N; }
+
+# ------------------------------------------------------------------ input files (fixed seed, streamed)
+for n in $SIZES; do
+  f="$WORK/data/rows-$n-seed$SEED.csv"
+  if [[ ! -s "$f" ]]; then
+    log "generating $f"
+    java -cp "$CP" com.metaaudiencesync.bench.BenchCsvGenerator "$f" "$n" "$SEED"
+  fi
+done
+
+# ------------------------------------------------------------------ heap peaks from -Xlog:gc
+# prints "peak_before_MB peak_after_MB" (used heap before a GC = highest occupancy; after = live set)
+gc_peaks() {
+  grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$1" 2>/dev/null \
+    | awk -F'[M>(-]+' '{ if ($1>b) b=$1; if ($2>a) a=$2 } END { printf "%d %d\n", b+0, a+0 }'
+}
+
+# ------------------------------------------------------------------ one service run
+# run_service SIZE MODE  -> appends a result line
+run_service() {
+  local n=$1 mode=$2
+  local src="$WORK/data/rows-$n-seed$SEED.csv"
+  local d="$WORK/run-$LABEL-$n-$mode"
+  rm -rf "$d"; mkdir -p "$d/inbox" "$d/stage" "$d/outbox"
+  local sp fp token fake_pid=""
+  sp=$(free_port)
+  local graph_args=()
+  if [[ $mode == graph ]]; then
+    fp=$(free_port)
+    token="bench-$RANDOM$RANDOM"
+    FAKE_GRAPH_TOKEN=$token java -Xmx1g -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
+      > "$d/fake.log" 2>&1 &
+    fake_pid=$!
+    PIDS+=("$fake_pid")
+    for _ in $(seq 1 100); do grep -q "listening on" "$d/fake.log" 2>/dev/null && break; sleep 0.1; done
+    graph_args=(--meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token")
+  fi
+  local jvm=(-Xmx"$XMX" -Xlog:gc:file="$d/gc.log")
+  # shellcheck disable=SC2206
+  [[ -n "${BENCH_JAVA_OPTS:-}" ]] && jvm+=($BENCH_JAVA_OPTS)
+  local t_launch; t_launch=$(now_ns)
+  java "${jvm[@]}" -jar "$JAR" \
+    --server.port="$sp" "${graph_args[@]}" --meta.ad-account-id=123 \
+    --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db${BENCH_DB_OPTS:-}" \
+    --sync.file.poll-delay=100 --sync.file.read-lock-check-interval=100 \
+    --sync.send.max-requests-per-second=1000 \
+    > "$d/service.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  local ready=0
+  for _ in $(seq 1 3000); do   # ready = the application has started (routes included), not just the web server
+    if grep -q "Started MetaAudienceSyncApplication" "$d/service.log" 2>/dev/null \
+       && curl -sf "http://127.0.0.1:$sp/api/status" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ $ready != 1 ]]; then log "service did not start, see $d/service.log"; kill $pid $fake_pid 2>/dev/null || true; return 1; fi
+  local startup_s; startup_s=$(awk -v a="$t_launch" -v b="$(now_ns)" 'BEGIN{printf "%.1f", (b-a)/1e9}')
+  sleep 2 # let start-up work (account probe, timers) settle
+  if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings=profile filename="$d/processing.jfr" >/dev/null; fi
+  local cpu0; cpu0=$(cpu_ticks $pid)
+  ln "$src" "$d/stage/bench.csv"
+  local t0; t0=$(now_ns)
+  mv "$d/stage/bench.csv" "$d/inbox/bench.csv"            # the drop: one atomic rename
+  local done_=0
+  while kill -0 $pid 2>/dev/null; do
+    if [[ -e "$d/inbox/.done/bench.csv" ]]; then
+      local q; q=$(curl -sf "http://127.0.0.1:$sp/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["queuedBatches"])' 2>/dev/null || echo x)
+      if [[ $q == 0 ]]; then done_=1; break; fi
+    elif [[ -e "$d/inbox/.failed/bench.csv" ]]; then break
+    fi
+    sleep 0.05
+  done
+  local t1; t1=$(now_ns)
+  local cpu1; cpu1=$(cpu_ticks $pid)
+  local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
+  if [[ $JFR == 1 ]]; then jcmd $pid JFR.stop name=bench >/dev/null 2>&1 || true; fi
+  kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+  local fake_rows="-"
+  if [[ -n $fake_pid ]]; then
+    kill $fake_pid 2>/dev/null || true; wait $fake_pid 2>/dev/null || true
+    fake_rows=$(grep -oE 'final: .* rows=[0-9]+' "$d/fake.log" | grep -oE 'rows=[0-9]+' | cut -d= -f2 || echo "?")
+  fi
+  if [[ $done_ != 1 ]]; then log "run $n $mode did not finish, see $d"; fi
+  local secs; secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
+  local cpu; cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}')
+  local read_ rows_out
+  read -r read_ rows_out < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["rowsRead"], r["rowsToMeta"])' \
+      "$d/inbox/.done/bench.csv.report.json" 2>/dev/null || echo "? ?")
+  local peaks; peaks=$(gc_peaks "$d/gc.log")
+  echo "$n $mode $read_ $rows_out $fake_rows $secs $cpu $peaks $hwm $startup_s $done_" >> "$RESULTS"
+  log "$n $mode: ${secs}s, cpu ${cpu}s, heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
+  if [[ $JFR == 1 && -f "$d/processing.jfr" ]]; then
+    log "JFR top frames ($n $mode):"
+    "$ROOT/bench/jfr-top.sh" "$d/processing.jfr" 5 >&2 || true
+  fi
+}
+
+declare -A BASE BASECPU
+for n in $SIZES; do
+  src="$WORK/data/rows-$n-seed$SEED.csv"
+  if [[ ${BENCH_BASELINE:-1} == 1 ]]; then
+  log "baseline $n"
+  out=$(/usr/bin/time -f "baseline_cpu=%U+%S" java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.Baseline "$src" 2>&1)
+  BASE[$n]=$(echo "$out" | grep -oE 'seconds=[0-9.]+' | cut -d= -f2)
+  BASECPU[$n]=$(echo "$out" | grep -oE 'baseline_cpu=[0-9.+]+' | cut -d= -f2 | awk -F+ '{printf "%.1f", $1+$2}')
+  log "$(echo "$out" | tr '\n' ' ')"
+  fi
+  for m in $MODES; do run_service "$n" "$m"; done
+done
+
+# ------------------------------------------------------------------ table
+echo
+echo "jar: $LABEL ($(basename "${BENCH_JAR:-target/meta-audience-sync.jar}")), -Xmx$XMX, $(nproc) cores"
+printf "%-9s %-7s %9s %9s %7s %9s %6s %7s %7s %9s %8s %7s %6s %6s\n" rows path rowsToMeta seconds "rows/s" baseline_s ratio cpu_s base_cpu cpu_ratio heap_MB live_MB rss_MB start_s
+while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup ok; do
+  b=${BASE[$n]:-}
+  rps=$(awk -v r="$read_" -v s="$secs" 'BEGIN{ if (s>0 && r+0>0) printf "%d", r/s; else print "?" }')
+  ratio=$(awk -v s="$secs" -v b="$b" 'BEGIN{ if (b>0) printf "%.2f", s/b; else print "?" }')
+  [[ $ok == 1 ]] || secs="FAIL"
+  bc=${BASECPU[$n]:-}
+  cratio=$(awk -v s="$cpu" -v b="$bc" 'BEGIN{ if (b>0) printf "%.2f", s/b; else print "?" }')
+  printf "%-9s %-7s %9s %9s %7s %9s %6s %7s %7s %9s %8s %7s %6s %6s\n" "$n" "$mode" "$rows_out" "$secs" "$rps" "$b" "$ratio" "$cpu" "$bc" "$cratio" "$before" "$after" "$hwm" "$startup"
+done < "$RESULTS"
+if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLoad.class" ]]; then
+  echo "webhook intake (WebhookLoad, in-process service in dry-run):"
+  (cd "$WORK" && java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=20 2>/dev/null | grep -vE '^\s*$| (WARN|INFO|DEBUG) ' | sed 's/^/  /') || echo "  webhook run failed"
+elif [[ ${BENCH_WEBHOOK:-1} == 1 ]]; then
+  echo "webhook: TODO (no WebhookLoad helper on this branch yet)"
+fi
+echo "(seconds: file drop to last acknowledged batch; rows/s over rows read; heap_MB: highest used heap before a GC; live_MB: highest after a GC; rss_MB: VmHWM; cpu_s: service utime+stime during processing; ratio: seconds / baseline seconds; base_cpu: baseline utime+stime, whole process; cpu_ratio: cpu_s / base_cpu, less sensitive to other load than ratio)"
