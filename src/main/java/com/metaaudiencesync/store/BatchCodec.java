@@ -102,11 +102,16 @@ public final class BatchCodec {
         }
     }
 
-    private static final ThreadLocal<byte[][]> ROW_SCRATCH = ThreadLocal.withInitial(() -> new byte[][]{new byte[4096]});
-
     /** One row in stored form (the cells of {@link Writer#add}), for {@link Writer#addEncoded}. */
     public static byte[] encodeRow(String[] row) {
-        byte[][] holder = ROW_SCRATCH.get();
+        // a plain local buffer: a ThreadLocal here cost more than the encoding (the intake threads' ThreadLocal maps
+        // are crowded by the frameworks, so every lookup probed a long chain)
+        int cap = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            String v = row[c];
+            cap += v == null ? 1 : (v.length() == 64 ? 33 : 6 + 3 * v.length());
+        }
+        byte[][] holder = {new byte[Math.max(40, cap)]};
         byte[] out = holder[0];
         int p = 0;
         for (int c = 0; c < MetaKey.COUNT; c++) {
