@@ -82,7 +82,18 @@ public class FileIntake implements DeliveryListener {
         }
         run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
         try {
-            InputStream in = new FileInputStream(file);
+            InputStream in = new java.io.FilterInputStream(new FileInputStream(file)) {
+                @Override public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) run.bytesRead++;
+                    return b;
+                }
+                @Override public int read(byte[] buf, int off, int len) throws IOException {
+                    int n = super.read(buf, off, len);
+                    if (n > 0) run.bytesRead += n;
+                    return n;
+                }
+            };
             try {
                 run.reader = RecordReaders.open(in, file.getName());
             } catch (IOException | RuntimeException e) {
@@ -196,8 +207,10 @@ public class FileIntake implements DeliveryListener {
             run.lastProgressLog = now;
             double secs = (now - run.startedNanos) / 1e9;
             long size = run.file.length();
-            log.info("File {}: {} rows read, {} rows/s so far", run.file.getName(), run.counts.read, Math.round(run.counts.read / Math.max(0.001, secs)));
-            if (size > 0) log.debug("File {} size {} bytes", run.file.getName(), size);
+            long done = run.bytesRead;
+            String eta = done > 0 && size > done ? String.format("%.0f s", secs * (size - done) / done) : "?";
+            log.info("File {}: {} rows read, {} rows/s, {}% of the file, ETA {}", run.file.getName(), run.counts.read,
+                    Math.round(run.counts.read / Math.max(0.001, secs)), size > 0 ? Math.min(100, done * 100 / size) : 0, eta);
         }
     }
 

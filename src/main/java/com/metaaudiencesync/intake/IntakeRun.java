@@ -32,6 +32,8 @@ public final class IntakeRun {
     public int alreadyCommitted;
     public boolean skippedAsDone;
     public long lastProgressLog = System.nanoTime();
+    /** bytes of the file read so far (compressed bytes for .gz), for the progress line's ETA */
+    public volatile long bytesRead;
     public final List<String> replaceGroups = new ArrayList<>();
     /** one per run: caches the header lookups */
     public final MemberMapper mapper;

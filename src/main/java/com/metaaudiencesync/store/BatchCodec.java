@@ -62,33 +62,9 @@ public final class BatchCodec {
         }
 
         public void add(String[] row) {
-            if (out.length - p < cells * 33) out = grow(cells * 33);
-            for (int c = 0; c < cells; c++) {
-                String v = row[c];
-                if (v == null || v.isEmpty()) {
-                    out[p++] = 0;
-                    continue;
-                }
-                if (v.length() == 64) {
-                    int bad = 0, q = p + 1;
-                    for (int i = 0; i < 64; i += 2) {
-                        int hi = hexVal(v.charAt(i)), lo = hexVal(v.charAt(i + 1));
-                        bad |= hi | lo;
-                        out[q++] = (byte) ((hi << 4) | lo);
-                    }
-                    if (bad >= 0) {
-                        out[p] = 1;
-                        p = q;
-                        continue;
-                    }
-                }
-                byte[] b = v.getBytes(StandardCharsets.UTF_8);
-                if (out.length - p < b.length + 6 + cells * 33) out = grow(b.length + 6 + cells * 33);
-                out[p++] = 2;
-                p = putVarint(out, p, b.length);
-                System.arraycopy(b, 0, out, p, b.length);
-                p += b.length;
-            }
+            int need = rowCapacity(row);
+            if (out.length - p < need) out = grow(need);
+            p = writeRow(row, out, p);
             rows++;
         }
 
@@ -106,16 +82,24 @@ public final class BatchCodec {
     public static byte[] encodeRow(String[] row) {
         // a plain local buffer: a ThreadLocal here cost more than the encoding (the intake threads' ThreadLocal maps
         // are crowded by the frameworks, so every lookup probed a long chain)
+        byte[] out = new byte[rowCapacity(row)];
+        int p = writeRow(row, out, 0);
+        return p == out.length ? out : java.util.Arrays.copyOf(out, p);
+    }
+
+    /** an upper bound of the stored size of a row */
+    static int rowCapacity(String[] row) {
         int cap = 0;
         for (int c = 0; c < MetaKey.COUNT; c++) {
             String v = row[c];
-            cap += v == null ? 1 : (v.length() == 64 ? 33 : 6 + 3 * v.length());
+            cap += v == null || v.isEmpty() ? 1 : (v.length() == 64 ? 33 : 6 + 3 * v.length());
         }
-        byte[][] holder = {new byte[Math.max(40, cap)]};
-        byte[] out = holder[0];
-        int p = 0;
+        return cap;
+    }
+
+    /** Writes the cells of a row at {@code p} (room checked by the caller with {@link #rowCapacity}); returns the new end. */
+    static int writeRow(String[] row, byte[] out, int p) {
         for (int c = 0; c < MetaKey.COUNT; c++) {
-            if (out.length - p < 40) out = holder[0] = java.util.Arrays.copyOf(out, 2 * out.length);
             String v = row[c];
             if (v == null || v.isEmpty()) {
                 out[p++] = 0;
@@ -135,13 +119,12 @@ public final class BatchCodec {
                 }
             }
             byte[] b = v.getBytes(StandardCharsets.UTF_8);
-            if (out.length - p < b.length + 6) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 46));
             out[p++] = 2;
             p = putVarint(out, p, b.length);
             System.arraycopy(b, 0, out, p, b.length);
             p += b.length;
         }
-        return java.util.Arrays.copyOf(out, p);
+        return p;
     }
 
     /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */
