@@ -92,9 +92,16 @@ public final class BatchCodec {
         int cap = 0;
         for (int c = 0; c < MetaKey.COUNT; c++) {
             String v = row[c];
-            cap += v == null || v.isEmpty() ? 1 : (v.length() == 64 ? 33 : 6 + 3 * v.length());
+            if (v == null || v.isEmpty()) cap += 1;
+            else if (v.length() == 64 && ascii(v)) cap += 70; // a hash (33) or, if not lowercase hex, 64 ASCII bytes as text
+            else cap += 6 + 3 * v.length();
         }
         return cap;
+    }
+
+    private static boolean ascii(String v) {
+        for (int i = 0; i < v.length(); i++) if (v.charAt(i) >= 128) return false;
+        return true;
     }
 
     /** Writes the cells of a row at {@code p} (room checked by the caller with {@link #rowCapacity}); returns the new end. */
