@@ -181,6 +181,6 @@ if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLo
   echo "webhook intake (WebhookLoad, in-process service in dry-run):"
   (cd "$WORK" && java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=20 2>/dev/null | grep -vE '^\s*$| (WARN|INFO|DEBUG) ' | sed 's/^/  /') || echo "  webhook run failed"
 elif [[ ${BENCH_WEBHOOK:-1} == 1 ]]; then
-  echo "webhook: TODO (no WebhookLoad helper on this branch yet)"
+  echo "webhook: WebhookLoad.class not found (run mvn -DskipTests package first)"
 fi
 echo "(seconds: file drop to last acknowledged batch; rows/s over rows read; heap_MB: highest used heap before a GC; live_MB: highest after a GC; rss_MB: VmHWM; cpu_s: service utime+stime during processing; ratio: seconds / baseline seconds; base_cpu: baseline utime+stime, whole process; cpu_ratio: cpu_s / base_cpu, less sensitive to other load than ratio)"
