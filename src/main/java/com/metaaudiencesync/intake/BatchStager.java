@@ -15,7 +15,10 @@ import java.util.Map;
  * stored). Holds at most batch-size rows per open group, already in stored form: memory does not grow with the source.
  */
 public final class BatchStager {
-    public record Group(AudienceRef audience, Action action) {}
+    /** @param ldu Limited Data Use "country,state" shared by the rows of the group, or null */
+    public record Group(AudienceRef audience, Action action, String ldu) {
+        public Group(AudienceRef audience, Action action) { this(audience, action, null); }
+    }
 
     /** Receives full batches as rows (decoded from the staged form; for callers that want Strings). */
     public interface Sink {

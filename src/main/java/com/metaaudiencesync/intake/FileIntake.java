@@ -157,7 +157,10 @@ public class FileIntake implements DeliveryListener {
             c.accepted++;
             RawMember m = o.member;
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
-            BatchStager.Group g = new BatchStager.Group(ref, m.action);
+            String ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
+            String lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
+            if (lduProblem != null) c.fieldIssues(java.util.Map.of(lduProblem, 1));
+            BatchStager.Group g = new BatchStager.Group(ref, m.action, ldu);
             for (byte[] row : o.encoded) {
                 c.rowsOut++;
                 run.stager.addEncoded(g, row);
@@ -224,7 +227,7 @@ public class FileIntake implements DeliveryListener {
             run.replaceGroups.add(groupKey);
         }
         if (seq <= run.alreadyCommitted) return; // stored before an interruption
-        Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq);
+        Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq).withLdu(g.ldu());
         if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
     }

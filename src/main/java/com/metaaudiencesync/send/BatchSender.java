@@ -213,7 +213,7 @@ public class BatchSender {
             if (s == null && throttled()) return HELD_BACK;
             GraphResponse r = graph.postJson(path, RequestBodies.sizeHint(b.payload()), g -> {
                 if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
-                RequestBodies.payload(g, b.payload());
+                RequestBodies.payload(g, b.payload(), b.ldu());
                 if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
             });
             metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0));
@@ -339,7 +339,7 @@ public class BatchSender {
                 out.write(head);
                 GraphClient.writeBodyWithoutAuth(out, g -> {
                     if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
-                    RequestBodies.payload(g, b.payload());
+                    RequestBodies.payload(g, b.payload(), b.ldu());
                     if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
                 });
                 out.write("}\n".getBytes());

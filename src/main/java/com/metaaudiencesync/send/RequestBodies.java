@@ -10,14 +10,38 @@ import java.io.IOException;
 public final class RequestBodies {
     private RequestBodies() {}
 
-    public static void payload(JsonGenerator g, byte[] stored) throws IOException {
+    public static void payload(JsonGenerator g, byte[] stored) throws IOException { payload(g, stored, null); }
+
+    /**
+     * @param ldu Limited Data Use of every row, "country,state" (see {@link Ldu}), or null: then the three
+     *            DATA_PROCESSING_OPTIONS columns are added with ["LDU"], country, state on each row
+     */
+    public static void payload(JsonGenerator g, byte[] stored, String ldu) throws IOException {
         BatchCodec.Reader r = new BatchCodec.Reader(stored);
+        int[] cs = ldu == null ? null : Ldu.countryState(ldu);
         g.writeObjectFieldStart("payload");
         g.writeArrayFieldStart("schema");
         for (MetaKey k : MetaKey.SCHEMA) g.writeString(k.name());
+        if (cs != null) {
+            g.writeString("DATA_PROCESSING_OPTIONS");
+            g.writeString("DATA_PROCESSING_OPTIONS_COUNTRY");
+            g.writeString("DATA_PROCESSING_OPTIONS_STATE");
+        }
         g.writeEndArray();
         g.writeArrayFieldStart("data");
-        while (r.hasNext()) r.writeRow(g);
+        while (r.hasNext()) {
+            if (cs == null) {
+                r.writeRow(g);
+            } else {
+                r.writeRow(g, x -> {
+                    x.writeStartArray();
+                    x.writeString("LDU");
+                    x.writeEndArray();
+                    x.writeNumber(cs[0]);
+                    x.writeNumber(cs[1]);
+                });
+            }
+        }
         g.writeEndArray();
         g.writeEndObject();
     }

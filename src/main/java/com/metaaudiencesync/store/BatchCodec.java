@@ -178,7 +178,14 @@ public final class BatchCodec {
          * Writes the next row as a JSON array of strings straight from the stored bytes (no String per cell):
          * a hash as its 64 lowercase hex digits, text as a JSON string. Same JSON as writing {@link #next()}'s cells.
          */
-        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException {
+        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException { writeRow(g, null); }
+
+        /** Extra cells written after the stored ones (e.g. Limited Data Use columns). */
+        public interface Extra {
+            void write(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException;
+        }
+
+        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g, Extra extra) throws java.io.IOException {
             g.writeStartArray();
             for (int c = 0; c < cells; c++) {
                 byte tag = d[p++];
@@ -199,6 +206,7 @@ public final class BatchCodec {
                     p += len;
                 }
             }
+            if (extra != null) extra.write(g);
             g.writeEndArray();
             read++;
         }

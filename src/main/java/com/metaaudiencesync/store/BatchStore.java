@@ -40,9 +40,9 @@ public class BatchStore {
     public void insert(Batch b, boolean held) {
         long now = System.currentTimeMillis();
         jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key, chunk_seq,"
-                        + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)",
+                        + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
                 b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), b.payload(), trim(b.source(), 600),
-                b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now);
+                b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu());
     }
 
     /** Releases the HELD batches of a group once all of them are stored. */
@@ -50,14 +50,15 @@ public class BatchStore {
         return jdbc.update("UPDATE mas_batch SET state='READY' WHERE group_key=? AND state='HELD'", groupKey);
     }
 
-    private static final String COLS = "id, audience_id, audience_name, action, row_count, payload, source, intake_key, chunk_seq, group_key, group_seq, poll_job, poll_run, attempts, first_failure_at, created_at";
+    private static final String COLS = "id, audience_id, audience_name, action, row_count, payload, source, intake_key, chunk_seq, group_key, group_seq, poll_job, poll_run, attempts, first_failure_at, created_at, ldu";
 
     private static final RowMapper<Batch> MAPPER = (rs, i) -> new Batch(rs.getLong("id"),
             new AudienceRef(rs.getString("audience_id"), rs.getString("audience_name")),
             Action.valueOf(rs.getString("action")), rs.getInt("row_count"), rs.getBytes("payload"), rs.getString("source"),
             rs.getString("intake_key"), (Integer) rs.getObject("chunk_seq"), rs.getString("group_key"), (Integer) rs.getObject("group_seq"),
             rs.getString("poll_job"), rs.getObject("poll_run") == null ? null : rs.getLong("poll_run"),
-            rs.getInt("attempts"), rs.getObject("first_failure_at") == null ? null : rs.getLong("first_failure_at"), rs.getLong("created_at"));
+            rs.getInt("attempts"), rs.getObject("first_failure_at") == null ? null : rs.getLong("first_failure_at"), rs.getLong("created_at"),
+            rs.getString("ldu"));
 
     /**
      * Claims up to {@code max} ready single batches (not replace groups). A batch is only eligible when no
@@ -132,9 +133,9 @@ public class BatchStore {
     public void deadLetter(Batch b, String reason, String code, int attempts) {
         tx.executeWithoutResult(s -> {
             jdbc.update("INSERT INTO mas_dead_letter(batch_id, audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key,"
-                            + " poll_job, poll_run, reason, code, attempts, created_at, dead_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            + " poll_job, poll_run, reason, code, attempts, created_at, dead_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     b.id(), b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), b.payload(),
-                    trim(b.source(), 600), b.intakeKey(), b.pollJob(), b.pollRun(), trim(reason, 2000), code, attempts, b.createdAt(), System.currentTimeMillis());
+                    trim(b.source(), 600), b.intakeKey(), b.pollJob(), b.pollRun(), trim(reason, 2000), code, attempts, b.createdAt(), System.currentTimeMillis(), b.ldu());
             jdbc.update("DELETE FROM mas_batch WHERE id=?", b.id());
         });
     }
@@ -163,8 +164,8 @@ public class BatchStore {
                 jdbc.update("UPDATE mas_intake SET batches_dead=batches_dead-1, rows_dead=rows_dead-(SELECT row_count FROM mas_dead_letter WHERE id=?)"
                         + " WHERE intake_key=(SELECT intake_key FROM mas_dead_letter WHERE id=?) AND batches_dead>0", dl, dl);
                 c += jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key,"
-                        + " poll_job, poll_run, state, attempts, next_attempt_at, created_at) SELECT audience_key, audience_id, audience_name, action, row_count,"
-                        + " payload, source, intake_key, poll_job, poll_run, 'READY', 0, ?, ? FROM mas_dead_letter WHERE id=?", now, now, dl);
+                        + " poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) SELECT audience_key, audience_id, audience_name, action, row_count,"
+                        + " payload, source, intake_key, poll_job, poll_run, 'READY', 0, ?, ?, ldu FROM mas_dead_letter WHERE id=?", now, now, dl);
                 jdbc.update("DELETE FROM mas_dead_letter WHERE id=?", dl);
             }
             return c;

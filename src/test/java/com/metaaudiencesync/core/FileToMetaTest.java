@@ -210,6 +210,23 @@ class FileToMetaTest {
     }
 
     @Test
+    void limitedDataUseColumnsArePassedThroughAsDataProcessingOptions() throws Exception {
+        String id = FAKE.seedAudience("act_1001", "ldu-list");
+        long before = FAKE.lduRowCount();
+        drop("ldu-list.csv", "email,data_processing_options,data_processing_options_country,data_processing_options_state\n"
+                + "ca1@ldu.example,LDU,1,1000\n"
+                + "plain@ldu.example,,,\n");
+        await().atMost(Duration.ofSeconds(20)).until(() -> FAKE.membership(id).size() == 2);
+        assertThat(FAKE.lduRowCount() - before).isEqualTo(1);
+        assertThat(FAKE.lastLdu()).isEqualTo("[\"LDU\"]|1|1000");
+        // the LDU columns are not identifiers: both rows are members with the same 15-key schema
+        assertThat(FAKE.membership(id)).containsExactlyInAnyOrder(
+                row(null, "ca1@ldu.example", null, null, null, null, null, null),
+                row(null, "plain@ldu.example", null, null, null, null, null, null));
+        assertThat(FAKE.schemaOf(id)).hasSize(15);
+    }
+
+    @Test
     void gzippedFilesAreReadAsStreams() throws Exception {
         java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
         try (OutputStream gz = new GZIPOutputStream(bos)) {

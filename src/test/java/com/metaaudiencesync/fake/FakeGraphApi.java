@@ -371,6 +371,15 @@ public final class FakeGraphApi implements AutoCloseable {
     }
 
     /** Creates an audience directly (no HTTP, not counted by createCount). Returns its id. */
+    private final java.util.concurrent.atomic.AtomicLong lduRows = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastLdu;
+
+    /** rows received with DATA_PROCESSING_OPTIONS containing "LDU" (Limited Data Use) */
+    public long lduRowCount() { return lduRows.get(); }
+
+    /** the DATA_PROCESSING_OPTIONS, _COUNTRY and _STATE cells of the last LDU row, joined by '|' */
+    public String lastLdu() { return lastLdu; }
+
     public String seedAudience(String adAccountId, String name) {
         return newAudience(stripAct(adAccountId), name, null, "USER_PROVIDED_ONLY").id;
     }
@@ -1161,10 +1170,21 @@ public final class FakeGraphApi implements AutoCloseable {
         boolean[] hashed = new boolean[n];
         boolean[] identity = new boolean[n];
         for (int i = 0; i < n; i++) {
-            hashed[i] = !UNHASHED_KEYS.contains(schema.get(i));
+            hashed[i] = !UNHASHED_KEYS.contains(schema.get(i)) && !DPO_KEYS.contains(schema.get(i));
             identity[i] = !DPO_KEYS.contains(schema.get(i));
         }
-        Checked c = new Checked(List.copyOf(schema), pl.rows.size());
+        // DATA_PROCESSING_OPTIONS columns (Limited Data Use) are not identifiers: not part of the audience's schema
+        // or of a member's key; rows that carry LDU are counted (lduRowCount, lastLdu)
+        List<String> identitySchema = new ArrayList<>();
+        int dpoOptions = -1, dpoCountry = -1, dpoState = -1;
+        for (int i = 0; i < n; i++) {
+            String k = schema.get(i);
+            if (!DPO_KEYS.contains(k)) identitySchema.add(k);
+            else if (k.equals("DATA_PROCESSING_OPTIONS")) dpoOptions = i;
+            else if (k.equals("DATA_PROCESSING_OPTIONS_COUNTRY")) dpoCountry = i;
+            else dpoState = i;
+        }
+        Checked c = new Checked(List.copyOf(identitySchema), pl.rows.size());
         StringBuilder sb = new StringBuilder(72 * n);
         for (int r = 0; r < pl.rows.size(); r++) {
             String[] row = pl.rows.get(r);
@@ -1197,14 +1217,23 @@ public final class FakeGraphApi implements AutoCloseable {
             if (countOnly) {
                 continue;
             }
+            if (dpoOptions >= 0 && row[dpoOptions].contains("LDU")) {
+                lduRows.incrementAndGet();
+                lastLdu = row[dpoOptions] + "|" + (dpoCountry >= 0 ? row[dpoCountry] : "") + "|" + (dpoState >= 0 ? row[dpoState] : "");
+            }
             if (n == 1) {
                 c.keys.add(row[0]);
             } else {
                 sb.setLength(0);
+                boolean first = true;
                 for (int i = 0; i < n; i++) {
-                    if (i > 0) {
+                    if (!identity[i]) {
+                        continue;
+                    }
+                    if (!first) {
                         sb.append('|');
                     }
+                    first = false;
                     sb.append(row[i]);
                 }
                 c.keys.add(sb.toString());

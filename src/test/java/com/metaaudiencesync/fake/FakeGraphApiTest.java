@@ -334,7 +334,10 @@ class FakeGraphApiTest {
         row.add(1).add(1000);
         r = postJson("/" + id3 + "/users", b);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        assertThat(fake.membership(id3)).containsExactly(h("a@x.com") + "|[\"LDU\"]|1|1000");
+        // LDU columns are not identifiers: the member is its identity cells; the LDU cells are recorded apart
+        assertThat(fake.membership(id3)).containsExactly(h("a@x.com"));
+        assertThat(fake.schemaOf(id3)).containsExactly("EMAIL");
+        assertThat(fake.lastLdu()).isEqualTo("[\"LDU\"]|1|1000");
     }
 
     @Test
