@@ -62,9 +62,11 @@ public final class BatchCodec {
         }
 
         public void add(String[] row) {
-            int need = rowCapacity(row);
+            int need = rowEstimate(row);
             if (out.length - p < need) out = grow(need);
-            p = writeRow(row, out, p);
+            byte[][] holder = {out};
+            p = writeRow(row, holder, p);
+            out = holder[0];
             rows++;
         }
 
@@ -82,32 +84,28 @@ public final class BatchCodec {
     public static byte[] encodeRow(String[] row) {
         // a plain local buffer: a ThreadLocal here cost more than the encoding (the intake threads' ThreadLocal maps
         // are crowded by the frameworks, so every lookup probed a long chain)
-        byte[] out = new byte[rowCapacity(row)];
-        int p = writeRow(row, out, 0);
+        byte[][] holder = {new byte[rowEstimate(row)]};
+        int p = writeRow(row, holder, 0);
+        byte[] out = holder[0];
         return p == out.length ? out : java.util.Arrays.copyOf(out, p);
     }
 
-    /** an upper bound of the stored size of a row */
-    static int rowCapacity(String[] row) {
+    /** the stored size of a row when its 64-character cells are hashes (the usual case; text cells grow the buffer) */
+    static int rowEstimate(String[] row) {
         int cap = 0;
         for (int c = 0; c < MetaKey.COUNT; c++) {
             String v = row[c];
-            if (v == null || v.isEmpty()) cap += 1;
-            else if (v.length() == 64 && ascii(v)) cap += 70; // a hash (33) or, if not lowercase hex, 64 ASCII bytes as text
-            else cap += 6 + 3 * v.length();
+            cap += v == null || v.isEmpty() ? 1 : (v.length() == 64 ? 33 : 6 + 3 * v.length());
         }
         return cap;
     }
 
-    private static boolean ascii(String v) {
-        for (int i = 0; i < v.length(); i++) if (v.charAt(i) >= 128) return false;
-        return true;
-    }
-
-    /** Writes the cells of a row at {@code p} (room checked by the caller with {@link #rowCapacity}); returns the new end. */
-    static int writeRow(String[] row, byte[] out, int p) {
+    /** Writes the cells of a row into holder[0] at {@code p}, growing it when needed; returns the new end. */
+    static int writeRow(String[] row, byte[][] holder, int p) {
+        byte[] out = holder[0];
         for (int c = 0; c < MetaKey.COUNT; c++) {
             String v = row[c];
+            if (out.length - p < 33) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(64, 2 * out.length));
             if (v == null || v.isEmpty()) {
                 out[p++] = 0;
                 continue;
@@ -126,6 +124,7 @@ public final class BatchCodec {
                 }
             }
             byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            if (out.length - p < b.length + 6) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 40));
             out[p++] = 2;
             p = putVarint(out, p, b.length);
             System.arraycopy(b, 0, out, p, b.length);
