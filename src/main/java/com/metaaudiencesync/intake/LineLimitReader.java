@@ -14,10 +14,11 @@ final class LineLimitReader extends Reader {
 
     private final Reader in;
     private final int max;
-    private final StringBuilder line = new StringBuilder();
     private final char[] chunk = new char[8192];
     private int chunkPos, chunkLen;
-    private String out = "";
+    /** the current line (with its line break), copied in ranges, never char by char */
+    private char[] line = new char[256];
+    private int lineLen;
     private int outPos;
     private boolean eof;
 
@@ -26,47 +27,52 @@ final class LineLimitReader extends Reader {
         this.max = maxLineChars;
     }
 
-    private int nextChar() throws IOException {
-        if (chunkPos == chunkLen) {
-            chunkLen = in.read(chunk, 0, chunk.length);
-            chunkPos = 0;
-            if (chunkLen <= 0) { chunkLen = 0; return -1; }
-        }
-        return chunk[chunkPos++];
-    }
-
-    /** Loads the next line (with its line break) into {@code out}; false at end of input. */
+    /** Loads the next line (with its line break) into {@code line}; false at end of input. */
     private boolean fill() throws IOException {
         if (eof) return false;
-        line.setLength(0);
-        boolean tooLong = false;
-        int c;
-        while ((c = nextChar()) >= 0) {
-            if (!tooLong) {
-                line.append((char) c);
-                if (line.length() > max && c != '\n') { tooLong = true; line.setLength(0); }
-            }
-            if (c == '\n') break;
-        }
-        if (c < 0) eof = true;
-        if (tooLong) {
-            line.setLength(0);
-            line.append(TOO_LONG);
-            if (c == '\n') line.append('\n');
-        }
-        out = line.toString();
+        lineLen = 0;
         outPos = 0;
-        return !out.isEmpty() || !eof;
+        boolean tooLong = false, newline = false;
+        while (true) {
+            if (chunkPos == chunkLen) {
+                chunkLen = in.read(chunk, 0, chunk.length);
+                chunkPos = 0;
+                if (chunkLen <= 0) { chunkLen = 0; eof = true; break; }
+            }
+            int i = chunkPos;
+            while (i < chunkLen && chunk[i] != '\n') i++;
+            newline = i < chunkLen;
+            int end = newline ? i + 1 : chunkLen;
+            int n = end - chunkPos;
+            if (!tooLong) {
+                if (lineLen + n - (newline ? 1 : 0) > max) {
+                    tooLong = true;
+                } else {
+                    if (lineLen + n > line.length) line = java.util.Arrays.copyOf(line, Math.max(2 * line.length, lineLen + n));
+                    System.arraycopy(chunk, chunkPos, line, lineLen, n);
+                    lineLen += n;
+                }
+            }
+            chunkPos = end;
+            if (newline) break;
+        }
+        if (tooLong) {
+            String marker = newline ? TOO_LONG + "\n" : TOO_LONG;
+            if (line.length < marker.length()) line = new char[Math.max(256, marker.length())];
+            marker.getChars(0, marker.length(), line, 0);
+            lineLen = marker.length();
+        }
+        return lineLen > 0 || !eof;
     }
 
     @Override
     public int read(char[] buf, int off, int len) throws IOException {
         if (len == 0) return 0;
-        while (outPos >= out.length()) {
+        while (outPos >= lineLen) {
             if (!fill()) return -1;
         }
-        int n = Math.min(len, out.length() - outPos);
-        out.getChars(outPos, outPos + n, buf, off);
+        int n = Math.min(len, lineLen - outPos);
+        System.arraycopy(line, outPos, buf, off, n);
         outPos += n;
         return n;
     }
