@@ -1,3 +1,4 @@
+-- One schema for H2 and PostgreSQL (BYTEA is BINARY VARYING on H2, stored in-row; portable types only).
 -- Where a row lives between intake and Meta (see README "Where a row lives"):
 --   mas_pending  : webhook rows accepted (202) but not yet grouped into a batch
 --   mas_batch    : batches of hashed rows waiting for / being sent to Meta
