@@ -175,3 +175,4 @@ CREATE INDEX IF NOT EXISTS mas_poll_seen_run ON mas_poll_seen(run_id, row_key);
 -- Limited Data Use of a batch ("country,state"; null = no LDU), added after the first release
 ALTER TABLE mas_batch ADD COLUMN IF NOT EXISTS ldu VARCHAR(40);
 ALTER TABLE mas_dead_letter ADD COLUMN IF NOT EXISTS ldu VARCHAR(40);
+ALTER TABLE mas_pending ADD COLUMN IF NOT EXISTS ldu VARCHAR(40);

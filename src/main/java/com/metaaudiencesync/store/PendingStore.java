@@ -21,7 +21,10 @@ public class PendingStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<String[]> ROW = new TypeReference<>() {};
 
-    public record PendingRow(AudienceRef audience, Action action, String[] row, String source) {}
+    /** @param ldu Limited Data Use "country,state" or null */
+    public record PendingRow(AudienceRef audience, Action action, String[] row, String source, String ldu) {
+        public PendingRow(AudienceRef audience, Action action, String[] row, String source) { this(audience, action, row, source, null); }
+    }
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -41,13 +44,13 @@ public class PendingStore {
         for (PendingRow r : rows) {
             try {
                 args.add(new Object[]{r.audience().key(), r.audience().id(), r.audience().name(), r.action().name(),
-                        JSON.writeValueAsString(r.row()), r.source(), now});
+                        JSON.writeValueAsString(r.row()), r.source(), now, r.ldu()});
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         tx.executeWithoutResult(s -> jdbc.batchUpdate(
-                "INSERT INTO mas_pending(audience_key, audience_id, audience_name, action, row_data, source, created_at) VALUES (?,?,?,?,?,?,?)", args));
+                "INSERT INTO mas_pending(audience_key, audience_id, audience_name, action, row_data, source, created_at, ldu) VALUES (?,?,?,?,?,?,?,?)", args));
     }
 
     public long count() {
@@ -71,16 +74,17 @@ public class PendingStore {
     public int flush(int batchSize, long timeoutMillis) {
         long now = System.currentTimeMillis();
         List<Map<String, Object>> groups = jdbc.queryForList(
-                "SELECT audience_key, action, COUNT(*) AS n, MIN(created_at) AS oldest, MIN(id) AS first_id FROM mas_pending"
-                        + " GROUP BY audience_key, action ORDER BY MIN(id)");
+                "SELECT audience_key, action, COALESCE(ldu, '') AS ldu, COUNT(*) AS n, MIN(created_at) AS oldest, MIN(id) AS first_id FROM mas_pending"
+                        + " GROUP BY audience_key, action, COALESCE(ldu, '') ORDER BY MIN(id)");
         int made = 0;
         for (Map<String, Object> g : groups) {
             long n = ((Number) g.get("n")).longValue();
             long oldest = ((Number) g.get("oldest")).longValue();
             String key = (String) g.get("audience_key");
             String action = (String) g.get("action");
+            String ldu = (String) g.get("ldu");
             while (n >= batchSize || (n > 0 && oldest <= now - timeoutMillis)) {
-                int taken = takeBatch(key, action, batchSize);
+                int taken = takeBatch(key, action, ldu == null ? "" : ldu, batchSize);
                 if (taken <= 0) break;
                 made++;
                 n -= taken;
@@ -89,11 +93,11 @@ public class PendingStore {
         return made;
     }
 
-    private int takeBatch(String key, String action, int batchSize) {
+    private int takeBatch(String key, String action, String ldu, int batchSize) {
         Integer n = tx.execute(s -> {
             List<Map<String, Object>> rows = jdbc.queryForList(
-                    "SELECT id, audience_id, audience_name, row_data, source FROM mas_pending WHERE audience_key=? AND action=? ORDER BY id FETCH FIRST "
-                            + batchSize + " ROWS ONLY", key, action);
+                    "SELECT id, audience_id, audience_name, row_data, source FROM mas_pending WHERE audience_key=? AND action=? AND COALESCE(ldu, '')=?"
+                            + " ORDER BY id FETCH FIRST " + batchSize + " ROWS ONLY", key, action, ldu);
             if (rows.isEmpty()) return 0;
             List<String[]> data = new ArrayList<>(rows.size());
             List<Object[]> ids = new ArrayList<>(rows.size());
@@ -111,7 +115,8 @@ public class PendingStore {
             }
             Map<String, Object> first = rows.get(0);
             AudienceRef ref = new AudienceRef((String) first.get("audience_id"), (String) first.get("audience_name"));
-            batches.insert(Batch.newBatch(ref, Action.valueOf(action), data.size(), BatchCodec.encode(data), (String) first.get("source")), false);
+            batches.insert(Batch.newBatch(ref, Action.valueOf(action), data.size(), BatchCodec.encode(data), (String) first.get("source"))
+                    .withLdu(ldu.isEmpty() ? null : ldu), false);
             return data.size();
         });
         return n == null ? 0 : n;

@@ -21,6 +21,8 @@ public final class WebhookItem {
     AudienceRef audience;
     Action action;
     List<String[]> rows = List.of();
+    /** Limited Data Use "country,state" of the rows, or null */
+    String ldu;
     /** sha256 that names the user within the audience (for ordering by timestamp), or null */
     String memberKey;
     /** a remove for an audience name never seen: true → rejected (native), false → ignored (Segment) */

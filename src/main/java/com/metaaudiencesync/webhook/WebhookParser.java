@@ -91,6 +91,7 @@ public final class WebhookParser {
         item.audience = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
         item.action = m.action;
         item.rows = res.rows();
+        item.ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
         item.strictAudience = true;
         String mid = text(o, "messageId", "message_id");
         item.messageId = mid == null ? null : messageKey("m", mid);

@@ -174,7 +174,7 @@ public class WebhookStore {
                 continue;
             }
             if (it.action == Action.ADD && it.audience.id() == null) newlyKnown.add(it.audience.name());
-            for (String[] r : it.rows) rows.add(new PendingStore.PendingRow(it.audience, it.action, r, source));
+            for (String[] r : it.rows) rows.add(new PendingStore.PendingRow(it.audience, it.action, r, source, it.ldu));
             it.decide(WebhookItem.Status.ACCEPTED, null);
         }
         if (!newIds.isEmpty()) jdbc.batchUpdate("INSERT INTO mas_webhook_message(message_id, received_at) VALUES (?,?)", newIds);

@@ -79,6 +79,20 @@ class WebhookFakeGraphTest {
         assertThat(row).doesNotContain("Ada").doesNotContain("London");
     }
 
+    @Test
+    void nativeMembersPassLimitedDataUseThrough() throws Exception {
+        Http http = new Http(port);
+        long before = FAKE.lduRowCount();
+        assertThat(http.post("/webhooks/members", """
+            [{"audience":"ldu-hook","action":"add","email":"ldu1@hook.example",
+              "data_processing_options":["LDU"],"data_processing_options_country":1,"data_processing_options_state":1000},
+             {"audience":"ldu-hook","action":"add","email":"plain@hook.example"}]
+            """).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> members("ldu-hook").size() == 2);
+        assertThat(FAKE.lduRowCount() - before).isEqualTo(1);
+        assertThat(FAKE.lastLdu()).isEqualTo("[\"LDU\"]|1|1000");
+    }
+
     static Set<String> members(String name) {
         String id = FAKE.audienceIdByName(name);
         return id == null ? Set.of() : FAKE.membership(id);
