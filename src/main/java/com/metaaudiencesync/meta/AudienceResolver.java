@@ -116,6 +116,4 @@ public class AudienceResolver {
         if (o.kind() != Outcome.Kind.SUCCESS) throw new GraphCallException(o);
         return JSON.readTree(r.body()).path("id").asText();
     }
-
-    public void forget(String name) { cache.remove(name); }
 }

@@ -22,7 +22,7 @@ import java.util.Map;
  * Calls the Graph API. Plain JDK HttpClient rather than a Camel http endpoint: the access token must never
  * be part of an endpoint URI (Camel registers, dumps and logs endpoint URIs), POST bodies are JSON built in
  * one pass from the stored batch, and timeouts are per request. POST parameters, access_token included,
- * travel in the JSON body; GET parameters in the query string (never logged: see {@link #describe}).
+ * travel in the JSON body; GET parameters in the query string (never logged: log lines name the method and path only).
  */
 public class GraphClient {
     private static final JsonFactory JSON = new JsonFactory();
@@ -142,9 +142,6 @@ public class GraphClient {
             throw new IOException("interrupted", e);
         }
     }
-
-    /** A request described for a log line: method and path only, never the query (it holds the token). */
-    public static String describe(String method, String path) { return method + " " + path; }
 
     private static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }
 }

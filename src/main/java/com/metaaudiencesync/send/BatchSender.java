@@ -22,9 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -81,7 +79,7 @@ public class BatchSender {
 
     public void send(Batch b) {
         if (!dryRun && !gate.isOpen()) { store.release(b, 0); return; }
-        if (dryRun) { writeOutbox(b, null, 0, false); acknowledged(b, b.rowCount(), 0); return; }
+        if (dryRun) { writeOutbox(b, null); acknowledged(b, b.rowCount(), 0); return; }
         String audienceId;
         try {
             audienceId = b.action() == Action.REMOVE_ALL ? "" : resolve(b);
@@ -136,7 +134,7 @@ public class BatchSender {
             Batch b = group.get(i);
             boolean last = i == group.size() - 1;
             Session s = new Session(sessionId, i + 1, last, total);
-            if (dryRun) { writeOutbox(b, s, 0, true); continue; }
+            if (dryRun) { writeOutbox(b, s); continue; }
             long[] counts = new long[2];
             Outcome o = callCounting(b, audienceId, s, counts);
             // Once batch 1 opened the session, Meta keeps it open (up to 90 min) and refuses a new one meanwhile
@@ -324,7 +322,7 @@ public class BatchSender {
     }
 
     /** Dry-run: the exact request (method, path, JSON body without credentials) as a file in the outbox. */
-    private void writeOutbox(Batch b, Session s, int unused, boolean replace) {
+    private void writeOutbox(Batch b, Session s) {
         try {
             Path dir = Path.of(sync.getOutbox());
             Files.createDirectories(dir);
@@ -348,16 +346,5 @@ public class BatchSender {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write the dry-run outbox", e);
         }
-    }
-
-    /** For /api/status and tests. */
-    public Map<String, Object> describe() {
-        return Map.of("dryRun", dryRun, "accountOpen", gate.isOpen());
-    }
-
-    public List<Long> ids(List<Batch> l) {
-        List<Long> ids = new ArrayList<>();
-        for (Batch b : l) ids.add(b.id());
-        return ids;
     }
 }
