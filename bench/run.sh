@@ -12,6 +12,7 @@
 # BENCH_BASELINE (1: run the baseline; 0: skip it, e.g. when timing only the service),
 # BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
 # BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
+# BENCH_WARMUP (rows of a warm-up file dropped and finished before the measured one; default 0 = cold JVM),
 # BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
 set -euo pipefail
 
@@ -22,6 +23,7 @@ XMX=${BENCH_XMX:-256m}
 MODES=${BENCH_MODES:-"graph dryrun"}
 JFR=${BENCH_JFR:-0}
 SEED=${BENCH_SEED:-42}
+WARMUP=${BENCH_WARMUP:-0}
 LABEL=${BENCH_LABEL:-current}
 JAR=${BENCH_JAR:-"$ROOT/target/meta-audience-sync.jar"}
 TCLS="$ROOT/target/test-classes"
@@ -55,11 +57,12 @@ cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 now_ns() { date +%s%N; }
 
 # ------------------------------------------------------------------ input files (fixed seed, streamed)
-for n in $SIZES; do
-  f="$WORK/data/rows-$n-seed$SEED.csv"
+for spec in $(for n in $SIZES; do echo "$n:$SEED"; done) $([[ $WARMUP -gt 0 ]] && echo "$WARMUP:$((SEED+1))"); do
+  n=${spec%%:*}; sd=${spec##*:}
+  f="$WORK/data/rows-$n-seed$sd.csv"
   if [[ ! -s "$f" ]]; then
     log "generating $f"
-    java -cp "$CP" com.metaaudiencesync.bench.BenchCsvGenerator "$f" "$n" "$SEED"
+    java -cp "$CP" com.metaaudiencesync.bench.BenchCsvGenerator "$f" "$n" "$sd"
   fi
 done
 
@@ -68,6 +71,20 @@ done
 gc_peaks() {
   grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$1" 2>/dev/null \
     | awk -F'[M>(-]+' '{ if ($1>b) b=$1; if ($2>a) a=$2 } END { printf "%d %d\n", b+0, a+0 }'
+}
+
+# wait_done PID PORT DIR NAME: until NAME is in .done and no batch is queued (0) or the service died / NAME failed (1)
+wait_done() {
+  local pid=$1 sp=$2 d=$3 name=$4
+  while kill -0 "$pid" 2>/dev/null; do
+    if [[ -e "$d/inbox/.done/$name" ]]; then
+      local q; q=$(curl -sf "http://127.0.0.1:$sp/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["queuedBatches"])' 2>/dev/null || echo x)
+      if [[ $q == 0 ]]; then return 0; fi
+    elif [[ -e "$d/inbox/.failed/$name" ]]; then return 1
+    fi
+    sleep 0.05
+  done
+  return 1
 }
 
 # ------------------------------------------------------------------ one service run
@@ -112,22 +129,24 @@ run_service() {
   if [[ $ready != 1 ]]; then log "service did not start, see $d/service.log"; kill $pid $fake_pid 2>/dev/null || true; return 1; fi
   local startup_s; startup_s=$(awk -v a="$t_launch" -v b="$(now_ns)" 'BEGIN{printf "%.1f", (b-a)/1e9}')
   sleep 2 # let start-up work (account probe, timers) settle
+  if [[ $WARMUP -gt 0 ]]; then
+    # a first file (another audience) through the same path, so the measured file meets a warmed-up JVM, as in a
+    # long-running service; the cold figure is the run with BENCH_WARMUP=0
+    ln "$WORK/data/rows-$WARMUP-seed$((SEED+1)).csv" "$d/stage/warmup.csv"
+    mv "$d/stage/warmup.csv" "$d/inbox/warmup.csv"
+    wait_done "$pid" "$sp" "$d" warmup.csv || true
+  fi
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings=profile filename="$d/processing.jfr" >/dev/null; fi
   local cpu0; cpu0=$(cpu_ticks $pid)
+  local fcpu0=0; [[ -n $fake_pid ]] && fcpu0=$(cpu_ticks $fake_pid)
   ln "$src" "$d/stage/bench.csv"
   local t0; t0=$(now_ns)
   mv "$d/stage/bench.csv" "$d/inbox/bench.csv"            # the drop: one atomic rename
   local done_=0
-  while kill -0 $pid 2>/dev/null; do
-    if [[ -e "$d/inbox/.done/bench.csv" ]]; then
-      local q; q=$(curl -sf "http://127.0.0.1:$sp/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["queuedBatches"])' 2>/dev/null || echo x)
-      if [[ $q == 0 ]]; then done_=1; break; fi
-    elif [[ -e "$d/inbox/.failed/bench.csv" ]]; then break
-    fi
-    sleep 0.05
-  done
+  wait_done "$pid" "$sp" "$d" bench.csv && done_=1
   local t1; t1=$(now_ns)
   local cpu1; cpu1=$(cpu_ticks $pid)
+  local fcpu="-"; [[ -n $fake_pid ]] && fcpu=$(awk -v a="$fcpu0" -v b="$(cpu_ticks $fake_pid)" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}')
   local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.stop name=bench >/dev/null 2>&1 || true; fi
   kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
@@ -144,7 +163,7 @@ run_service() {
       "$d/inbox/.done/bench.csv.report.json" 2>/dev/null || echo "? ?")
   local peaks; peaks=$(gc_peaks "$d/gc.log")
   echo "$n $mode $read_ $rows_out $fake_rows $secs $cpu $peaks $hwm $startup_s $done_" >> "$RESULTS"
-  log "$n $mode: ${secs}s, cpu ${cpu}s, heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
+  log "$n $mode: ${secs}s, cpu ${cpu}s (fake ${fcpu}s), heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
   if [[ $JFR == 1 && -f "$d/processing.jfr" ]]; then
     log "JFR top frames ($n $mode):"
     "$ROOT/bench/jfr-top.sh" "$d/processing.jfr" 5 >&2 || true
