@@ -81,6 +81,13 @@ public class SyncProperties {
         private Duration idempotencyWindow = Duration.ofDays(7);
         /** pending webhook rows above which new requests get 503 (bounded backlog) */
         private long maxPendingRows = 5_000_000;
+        /** port of the dedicated webhook listener (Camel platform-http on Vert.x); null = none, 0 = any free port */
+        private Integer port;
+        private String bindHost = "0.0.0.0";
+        public Integer getPort() { return port; }
+        public void setPort(Integer v) { port = v; }
+        public String getBindHost() { return bindHost; }
+        public void setBindHost(String v) { bindHost = v; }
         public String getSecret() { return secret; }
         public void setSecret(String v) { secret = v; }
         public String getToken() { return token; }

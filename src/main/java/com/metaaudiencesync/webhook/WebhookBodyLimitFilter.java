@@ -66,6 +66,27 @@ public class WebhookBodyLimitFilter extends OncePerRequestFilter {
             this.body = body;
         }
 
+        /**
+         * The body is JSON whatever the client declared: curl without -H and some senders say
+         * application/x-www-form-urlencoded, which would make the HTTP binding parse the JSON as form fields
+         * (and fail); the handler reads the raw bytes anyway.
+         */
+        private boolean formDeclared() {
+            String ct = super.getContentType();
+            return ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+        }
+
+        @Override public String getContentType() { return formDeclared() ? "application/json" : super.getContentType(); }
+
+        @Override public String getHeader(String name) {
+            return "content-type".equalsIgnoreCase(name) && formDeclared() ? "application/json" : super.getHeader(name);
+        }
+
+        @Override public java.util.Enumeration<String> getHeaders(String name) {
+            return "content-type".equalsIgnoreCase(name) && formDeclared()
+                    ? java.util.Collections.enumeration(java.util.List.of("application/json")) : super.getHeaders(name);
+        }
+
         @Override public int getContentLength() { return body.length; }
         @Override public long getContentLengthLong() { return body.length; }
 

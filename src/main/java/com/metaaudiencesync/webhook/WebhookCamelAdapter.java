@@ -37,6 +37,7 @@ public class WebhookCamelAdapter {
             Object v = in.getHeader(h);
             if (v != null) headers.put(h, v.toString());
         }
+        boolean vertx = in instanceof org.apache.camel.component.platform.http.vertx.HttpMessage;
         WebhookResult r = handler.handle(method == null ? "POST" : method, path, headers, max -> {
             Object raw = rawBody(in);
             if (raw instanceof byte[] bytes) {
@@ -45,6 +46,10 @@ public class WebhookCamelAdapter {
             }
             Object b = in.getBody();
             if (b == null) return new byte[0];
+            if (b instanceof io.vertx.core.buffer.Buffer buf) { // the Vert.x listener: read whole, within max-bytes
+                if (buf.length() > max) throw new WebhookHandler.TooLargeException();
+                return buf.getBytes();
+            }
             if (b instanceof InputStream is) return WebhookHandler.readCapped(is, max);
             if (b instanceof byte[] bytes) {
                 if (bytes.length > max) throw new WebhookHandler.TooLargeException();
@@ -61,6 +66,7 @@ public class WebhookCamelAdapter {
         in.getHeaders().clear();
         in.setHeader(Exchange.HTTP_RESPONSE_CODE, r.status());
         r.headers().forEach((k, v) -> in.setHeader(k.equals("Content-Type") ? Exchange.CONTENT_TYPE : k, v));
-        in.setBody(r.body());
+        // the Vert.x listener writes a Buffer straight out (a byte[] would be streamed through an InputStream adapter)
+        in.setBody(vertx ? io.vertx.core.buffer.Buffer.buffer(r.body()) : r.body());
     }
 }

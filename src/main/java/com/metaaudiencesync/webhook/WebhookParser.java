@@ -288,18 +288,18 @@ public final class WebhookParser {
 
     private static String messageKey(String channel, String id) {
         String k = channel + ":" + id.trim();
-        return k.length() <= 200 ? k : channel + ":sha256:" + DigestUtils.sha256Hex(id.trim());
+        return k.length() <= 200 ? k : channel + ":sha256:" + com.metaaudiencesync.normalize.Sha256.hex(id.trim());
     }
 
     /** a hash naming the user: userId when known, else the strongest identifier of the (final, hashed) row */
     static String memberKey(String userId, List<String[]> rows) {
-        if (userId != null) return DigestUtils.sha256Hex("user:" + userId);
+        if (userId != null) return com.metaaudiencesync.normalize.Sha256.hex("user:" + userId);
         if (rows.isEmpty()) return null;
         String[] r = rows.get(0);
         for (MetaKey k : new MetaKey[]{MetaKey.EXTERN_ID, MetaKey.EMAIL, MetaKey.PHONE, MetaKey.MADID}) {
             String v = r[k.ordinal()];
-            if (v != null && !v.isEmpty()) return DigestUtils.sha256Hex(k.name() + ":" + v);
+            if (v != null && !v.isEmpty()) return com.metaaudiencesync.normalize.Sha256.hex(k.name() + ":" + v);
         }
-        return DigestUtils.sha256Hex(String.join("|", r));
+        return com.metaaudiencesync.normalize.Sha256.hex(String.join("|", r));
     }
 }

@@ -102,13 +102,17 @@ public class WebhookStore {
             Set<String> newlyKnown = new HashSet<>();
             try {
                 for (Job j : group) j.items.forEach(WebhookItem::reset);
+                List<List<WebhookItem>> items = new ArrayList<>(group.size());
+                List<String> sources = new ArrayList<>(group.size());
+                for (Job j : group) { items.add(j.items); sources.add(j.source); }
                 int[] counts = tx.execute(s -> {
+                    // the whole group in one go: one message-id lookup, one insert of ids, one append of rows
+                    List<List<PendingStore.PendingRow>> perJob = apply(items, sources, newlyKnown);
                     int[] c = new int[group.size()];
                     List<PendingStore.PendingRow> rows = new ArrayList<>();
                     for (int i = 0; i < group.size(); i++) {
-                        List<PendingStore.PendingRow> r = apply(group.get(i).items, group.get(i).source, newlyKnown);
-                        c[i] = r.size();
-                        rows.addAll(r);
+                        c[i] = perJob.get(i).size();
+                        rows.addAll(perJob.get(i));
                     }
                     pending.append(rows);
                     return c;
@@ -136,7 +140,7 @@ public class WebhookStore {
             Set<String> newlyKnown = new HashSet<>();
             try {
                 Integer n = tx.execute(s -> {
-                    List<PendingStore.PendingRow> rows = apply(items, source, newlyKnown);
+                    List<PendingStore.PendingRow> rows = apply(List.of(items), List.of(source), newlyKnown).get(0);
                     pending.append(rows);
                     return rows.size();
                 });
@@ -149,11 +153,25 @@ public class WebhookStore {
         throw last;
     }
 
-    private List<PendingStore.PendingRow> apply(List<WebhookItem> items, String source, Set<String> newlyKnown) {
+    /**
+     * Decides every item of some requests (in order, as if they were committed one after the other: a message id
+     * seen in an earlier request of the group makes a later one a duplicate) and returns each request's rows.
+     */
+    private List<List<PendingStore.PendingRow>> apply(List<List<WebhookItem>> requests, List<String> sources, Set<String> newlyKnown) {
         long now = System.currentTimeMillis();
-        Set<String> taken = takenMessageIds(items);
+        Set<String> taken = takenMessageIds(requests);
         Set<String> inThisRequest = new HashSet<>();
         List<Object[]> newIds = new ArrayList<>();
+        List<List<PendingStore.PendingRow>> out = new ArrayList<>(requests.size());
+        for (int q = 0; q < requests.size(); q++) {
+            out.add(applyOne(requests.get(q), sources.get(q), newlyKnown, now, taken, inThisRequest, newIds));
+        }
+        if (!newIds.isEmpty()) jdbc.batchUpdate("INSERT INTO mas_webhook_message(message_id, received_at) VALUES (?,?)", newIds);
+        return out;
+    }
+
+    private List<PendingStore.PendingRow> applyOne(List<WebhookItem> items, String source, Set<String> newlyKnown, long now,
+                                                   Set<String> taken, Set<String> inThisRequest, List<Object[]> newIds) {
         List<PendingStore.PendingRow> rows = new ArrayList<>();
         for (WebhookItem it : items) {
             if (!it.candidate()) continue;
@@ -177,13 +195,12 @@ public class WebhookStore {
             for (String[] r : it.rows) rows.add(new PendingStore.PendingRow(it.audience, it.action, r, source, it.ldu));
             it.decide(WebhookItem.Status.ACCEPTED, null);
         }
-        if (!newIds.isEmpty()) jdbc.batchUpdate("INSERT INTO mas_webhook_message(message_id, received_at) VALUES (?,?)", newIds);
         return rows;
     }
 
-    private Set<String> takenMessageIds(List<WebhookItem> items) {
+    private Set<String> takenMessageIds(List<List<WebhookItem>> requests) {
         List<String> ids = new ArrayList<>();
-        for (WebhookItem it : items) if (it.candidate() && it.messageId != null) ids.add(it.messageId);
+        for (List<WebhookItem> items : requests) for (WebhookItem it : items) if (it.candidate() && it.messageId != null) ids.add(it.messageId);
         Set<String> taken = new HashSet<>();
         for (int from = 0; from < ids.size(); from += 200) {
             List<String> part = ids.subList(from, Math.min(ids.size(), from + 200));

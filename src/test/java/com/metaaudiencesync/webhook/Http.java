@@ -27,6 +27,15 @@ final class Http {
         return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POST with the given Content-Type (instead of application/json) */
+    HttpResponse<String> postAs(String path, String body, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(20))
+                .setHeader("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> send(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .timeout(Duration.ofSeconds(20))

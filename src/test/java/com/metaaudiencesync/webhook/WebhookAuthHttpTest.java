@@ -31,7 +31,10 @@ class WebhookAuthHttpTest {
 
     @LocalServerPort int port;
 
-    Http http() { return new Http(port); }
+    /** the port the webhook requests go to (server.port here; the Vert.x listener in the subclasses) */
+    int webhookPort() { return port; }
+
+    Http http() { return new Http(webhookPort()); }
 
     static String hex(String alg, String key, byte[] body) throws Exception {
         Mac m = Mac.getInstance(alg);

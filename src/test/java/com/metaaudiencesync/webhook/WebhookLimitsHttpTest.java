@@ -42,7 +42,10 @@ class WebhookLimitsHttpTest {
     @Autowired WebhookHandler handler;
     @Autowired AccountGate gate;
 
-    Http http() { return new Http(port); }
+    /** the port the webhook requests go to (server.port here; the Vert.x listener in the subclasses) */
+    int webhookPort() { return port; }
+
+    Http http() { return new Http(webhookPort()); }
 
     @BeforeEach @AfterEach
     void clean() {
@@ -70,7 +73,7 @@ class WebhookLimitsHttpTest {
     @Test
     void undeclaredLengthIsCappedWhileReading() throws Exception {
         byte[] body = big().getBytes();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/webhooks/members"))
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + webhookPort() + "/webhooks/members"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))) // chunked, no Content-Length
                 .build();
@@ -81,7 +84,7 @@ class WebhookLimitsHttpTest {
     @Test
     void smallChunkedBodyIsAccepted() throws Exception {
         byte[] body = member("chunk", "c@example.com").getBytes();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/webhooks/members"))
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + webhookPort() + "/webhooks/members"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
                 .build();
