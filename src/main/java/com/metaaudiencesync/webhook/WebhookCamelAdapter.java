@@ -66,7 +66,8 @@ public class WebhookCamelAdapter {
         in.getHeaders().clear();
         in.setHeader(Exchange.HTTP_RESPONSE_CODE, r.status());
         r.headers().forEach((k, v) -> in.setHeader(k.equals("Content-Type") ? Exchange.CONTENT_TYPE : k, v));
-        // the Vert.x listener writes a Buffer straight out (a byte[] would be streamed through an InputStream adapter)
-        in.setBody(vertx ? io.vertx.core.buffer.Buffer.buffer(r.body()) : r.body());
+        // the Vert.x listener writes a ByteBuffer straight out with its Content-Length (a byte[] would be streamed
+        // through an InputStream adapter, a Buffer sent chunked)
+        in.setBody(vertx ? java.nio.ByteBuffer.wrap(r.body()) : r.body());
     }
 }

@@ -8,8 +8,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -160,18 +162,20 @@ public class WebhookStore {
     private List<List<PendingStore.PendingRow>> apply(List<List<WebhookItem>> requests, List<String> sources, Set<String> newlyKnown) {
         long now = System.currentTimeMillis();
         Set<String> taken = takenMessageIds(requests);
+        Clocks clocks = new Clocks(requests);
         Set<String> inThisRequest = new HashSet<>();
         List<Object[]> newIds = new ArrayList<>();
         List<List<PendingStore.PendingRow>> out = new ArrayList<>(requests.size());
         for (int q = 0; q < requests.size(); q++) {
-            out.add(applyOne(requests.get(q), sources.get(q), newlyKnown, now, taken, inThisRequest, newIds));
+            out.add(applyOne(requests.get(q), sources.get(q), newlyKnown, now, taken, inThisRequest, newIds, clocks));
         }
         if (!newIds.isEmpty()) jdbc.batchUpdate("INSERT INTO mas_webhook_message(message_id, received_at) VALUES (?,?)", newIds);
+        clocks.write();
         return out;
     }
 
     private List<PendingStore.PendingRow> applyOne(List<WebhookItem> items, String source, Set<String> newlyKnown, long now,
-                                                   Set<String> taken, Set<String> inThisRequest, List<Object[]> newIds) {
+                                                   Set<String> taken, Set<String> inThisRequest, List<Object[]> newIds, Clocks clocks) {
         List<PendingStore.PendingRow> rows = new ArrayList<>();
         for (WebhookItem it : items) {
             if (!it.candidate()) continue;
@@ -183,7 +187,7 @@ public class WebhookStore {
                 newIds.add(new Object[]{it.messageId, now});
             }
             String audienceKey = it.audience.key();
-            if (it.timestamp != null && it.memberKey != null && !advanceClock(audienceKey, it.memberKey, it.timestamp, it.action)) {
+            if (it.timestamp != null && it.memberKey != null && !clocks.advance(audienceKey, it.memberKey, it.timestamp, it.action)) {
                 it.decide(WebhookItem.Status.IGNORED, "stale_event");
                 continue;
             }
@@ -210,16 +214,75 @@ public class WebhookStore {
         return taken;
     }
 
-    /** @return false when an event newer than {@code ts} was already applied to this member of this audience */
-    private boolean advanceClock(String audienceKey, String memberKey, long ts, Action action) {
-        int n = jdbc.update("UPDATE mas_member_clock SET event_ts=?, action=? WHERE audience_key=? AND member_key=? AND event_ts<=?",
-                ts, action.name(), audienceKey, memberKey, ts);
-        if (n > 0) return true;
-        List<Long> existing = jdbc.queryForList("SELECT event_ts FROM mas_member_clock WHERE audience_key=? AND member_key=?", Long.class,
-                audienceKey, memberKey);
-        if (!existing.isEmpty()) return false;
-        jdbc.update("INSERT INTO mas_member_clock(audience_key, member_key, event_ts, action) VALUES (?,?,?,?)", audienceKey, memberKey, ts, action.name());
-        return true;
+    /**
+     * The member clocks a group of requests touches: read with one query per audience (up to 200 members a
+     * query), decided in memory in arrival order, written back with one batch of updates and one of inserts.
+     * An update guarded by the clock it read ({@code event_ts<=?}) that changes nothing, or an insert that meets
+     * an existing row, means another instance moved that clock meanwhile: the transaction fails with a
+     * DuplicateKeyException and the request is decided again from the database (commitAlone retries).
+     */
+    private final class Clocks {
+        /** "audience\nmember" -> newest applied event time (from the database, then as decided here) */
+        private final Map<String, Long> current = new HashMap<>();
+        /** the clocks as read from the database (the guard of each update) */
+        private final Map<String, Long> read = new HashMap<>();
+        /** what to write back, the last decision per member (audienceKey, memberKey, ts, action) */
+        private final Map<String, Object[]> writes = new java.util.LinkedHashMap<>();
+
+        Clocks(List<List<WebhookItem>> requests) {
+            Map<String, Set<String>> byAudience = new java.util.LinkedHashMap<>();
+            for (List<WebhookItem> items : requests) {
+                for (WebhookItem it : items) {
+                    if (it.candidate() && it.timestamp != null && it.memberKey != null) {
+                        byAudience.computeIfAbsent(it.audience.key(), k -> new java.util.LinkedHashSet<>()).add(it.memberKey);
+                    }
+                }
+            }
+            byAudience.forEach((audienceKey, members) -> {
+                List<String> all = new ArrayList<>(members);
+                for (int from = 0; from < all.size(); from += 200) {
+                    List<String> part = all.subList(from, Math.min(all.size(), from + 200));
+                    Object[] params = new Object[part.size() + 1];
+                    params[0] = audienceKey;
+                    for (int i = 0; i < part.size(); i++) params[i + 1] = part.get(i);
+                    String in = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
+                    jdbc.query("SELECT member_key, event_ts FROM mas_member_clock WHERE audience_key=? AND member_key IN (" + in + ")", rs -> {
+                        String k = audienceKey + "\n" + rs.getString(1);
+                        current.put(k, rs.getLong(2));
+                        read.put(k, rs.getLong(2));
+                    }, params);
+                }
+            });
+        }
+
+        /** @return false when an event newer than {@code ts} was already applied to this member of this audience */
+        boolean advance(String audienceKey, String memberKey, long ts, Action action) {
+            String k = audienceKey + "\n" + memberKey;
+            Long cur = current.get(k);
+            if (cur != null && cur > ts) return false;
+            current.put(k, ts);
+            writes.put(k, new Object[]{audienceKey, memberKey, ts, action.name()});
+            return true;
+        }
+
+        void write() {
+            List<Object[]> updates = new ArrayList<>(), inserts = new ArrayList<>();
+            writes.forEach((k, w) -> {
+                Long before = read.get(k);
+                if (before != null) {
+                    updates.add(new Object[]{w[2], w[3], w[0], w[1], before});
+                } else {
+                    inserts.add(new Object[]{w[0], w[1], w[2], w[3]});
+                }
+            });
+            if (!updates.isEmpty()) {
+                int[] n = jdbc.batchUpdate("UPDATE mas_member_clock SET event_ts=?, action=? WHERE audience_key=? AND member_key=? AND event_ts<=?", updates);
+                for (int c : n) {
+                    if (c == 0) throw new DuplicateKeyException("a member clock moved meanwhile (another instance)");
+                }
+            }
+            if (!inserts.isEmpty()) jdbc.batchUpdate("INSERT INTO mas_member_clock(audience_key, member_key, event_ts, action) VALUES (?,?,?,?)", inserts);
+        }
     }
 
     /** an audience name is known once it has a Meta id, or has rows waiting (pending or batched), or was added here */

@@ -13,6 +13,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -236,6 +238,36 @@ class WebhookHttpTest {
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(get.headers().firstValue("Allow")).hasValue("POST");
         assertThat(http().post("/webhooks/nope", "{}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void outOfOrderEventsInOneBatchAndInConcurrentRequestsKeepTheNewest() throws Exception {
+        String aud = "clk_" + uid().substring(0, 8);
+        // entered at 10:00; then one tracking-API batch: the exit (12:00) first, then an older enter (11:00): stale
+        assertThat(json(http().post("/webhooks/segment", identify(aud, true, "k@example.com", "u-clk", uid(), "2024-05-01T10:00:00Z"))).get("accepted").asInt()).isEqualTo(1);
+        String batch = "{\"batch\":[" + identify(aud, false, "k@example.com", "u-clk", uid(), "2024-05-01T12:00:00Z") + ","
+                + identify(aud, true, "k@example.com", "u-clk", uid(), "2024-05-01T11:00:00Z") + "]}";
+        JsonNode b = json(http().post("/v1/batch", batch));
+        assertThat(b.get("results").get(0).get("status").asText()).isEqualTo("accepted");
+        assertThat(b.get("results").get(1).get("reason").asText()).isEqualTo("stale_event");
+        // 24 concurrent requests for one member, minutes 13:00..13:23 in shuffled order (committed in groups):
+        // whatever the grouping, the clock ends at the newest event and an event is applied only if nothing newer was
+        List<Integer> minutes = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, 24).boxed().toList());
+        java.util.Collections.shuffle(minutes, new java.util.Random(7));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> fs = new java.util.ArrayList<>();
+            for (int m : minutes) {
+                String ts = "2024-05-01T13:%02d:00Z".formatted(m);
+                fs.add(pool.submit(() -> http().post("/webhooks/segment", identify(aud, m % 2 == 1, "k@example.com", "u-clk", uid(), ts))));
+            }
+            for (var f : fs) assertThat(f.get().statusCode()).isEqualTo(202);
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Object> clock = jdbc.queryForMap("SELECT event_ts, action FROM mas_member_clock WHERE audience_key=?", "name:" + aud);
+        assertThat(((Number) clock.get("event_ts")).longValue()).isEqualTo(java.time.Instant.parse("2024-05-01T13:23:00Z").toEpochMilli());
+        assertThat(clock.get("action")).isEqualTo("ADD"); // minute 23 is odd: entered
     }
 
     @Test
