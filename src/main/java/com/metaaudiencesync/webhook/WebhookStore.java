@@ -215,8 +215,8 @@ public class WebhookStore {
     }
 
     /**
-     * The member clocks a group of requests touches: read with one query per audience (up to 200 members a
-     * query), decided in memory in arrival order, written back with one batch of updates and one of inserts.
+     * The member clocks a group of requests touches: read with one query per 200 members (a row-value
+     * IN over the primary key), decided in memory in arrival order, written back with one batch of updates and one of inserts.
      * An update guarded by the clock it read ({@code event_ts<=?}) that changes nothing, or an insert that meets
      * an existing row, means another instance moved that clock meanwhile: the transaction fails with a
      * DuplicateKeyException and the request is decided again from the database (commitAlone retries).
@@ -238,21 +238,21 @@ public class WebhookStore {
                     }
                 }
             }
-            byAudience.forEach((audienceKey, members) -> {
-                List<String> all = new ArrayList<>(members);
-                for (int from = 0; from < all.size(); from += 200) {
-                    List<String> part = all.subList(from, Math.min(all.size(), from + 200));
-                    Object[] params = new Object[part.size() + 1];
-                    params[0] = audienceKey;
-                    for (int i = 0; i < part.size(); i++) params[i + 1] = part.get(i);
-                    String in = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
-                    jdbc.query("SELECT member_key, event_ts FROM mas_member_clock WHERE audience_key=? AND member_key IN (" + in + ")", rs -> {
-                        String k = audienceKey + "\n" + rs.getString(1);
-                        current.put(k, rs.getLong(2));
-                        read.put(k, rs.getLong(2));
-                    }, params);
-                }
-            });
+            List<String[]> pairs = new ArrayList<>();
+            byAudience.forEach((audienceKey, members) -> members.forEach(m -> pairs.add(new String[]{audienceKey, m})));
+            for (int from = 0; from < pairs.size(); from += 200) {
+                List<String[]> part = pairs.subList(from, Math.min(pairs.size(), from + 200));
+                Object[] params = new Object[2 * part.size()];
+                for (int i = 0; i < part.size(); i++) { params[2 * i] = part.get(i)[0]; params[2 * i + 1] = part.get(i)[1]; }
+                // a row-value IN: H2 and PostgreSQL look each pair up in the primary key (with "audience_key=? AND
+                // member_key IN (...)" H2 would scan every member of the audience)
+                String in = String.join(",", java.util.Collections.nCopies(part.size(), "(?,?)"));
+                jdbc.query("SELECT audience_key, member_key, event_ts FROM mas_member_clock WHERE (audience_key, member_key) IN (" + in + ")", rs -> {
+                    String k = rs.getString(1) + "\n" + rs.getString(2);
+                    current.put(k, rs.getLong(3));
+                    read.put(k, rs.getLong(3));
+                }, params);
+            }
         }
 
         /** @return false when an event newer than {@code ts} was already applied to this member of this audience */

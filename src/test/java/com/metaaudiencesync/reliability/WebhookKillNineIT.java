@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A webhook's 202 means durable: the packaged jar answers 202 to a stream of webhook requests, is killed with
- * SIGKILL right after the last 202, and after a restart every member that got a 202 reaches Meta.
+ * SIGKILL right after the last 202, and after a restart every member that got a 202 reaches Meta. Half the
+ * requests go to server.port (Spring MVC), half to the dedicated Vert.x listener (sync.webhook.port).
  */
 class WebhookKillNineIT {
     static final FakeGraphApi fake = FakeGraphApi.start(ReliabSupport.TOKEN);
@@ -47,10 +48,13 @@ class WebhookKillNineIT {
         int port = freePort();
         Map<String, String> props = ReliabKillNineIT.props(work, 10_000);
         props.put("server.port", String.valueOf(port));
+        int listenerPort = freePort();
+        props.put("sync.webhook.port", String.valueOf(listenerPort)); // half the members go through the Vert.x listener
         props.put("meta.graph-url", fake.baseUrl());
         props.put("sync.batch-timeout", "30s"); // rows stay in mas_pending until after the kill
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         URI base = URI.create("http://127.0.0.1:" + port);
+        URI listener = URI.create("http://127.0.0.1:" + listenerPort);
 
         ServiceProcess p = ServiceProcess.start(props, ReliabSupport.TOKEN, out);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -62,12 +66,14 @@ class WebhookKillNineIT {
             } catch (Exception e) { return false; }
         });
         assertThat(p.alive()).as("service died by itself; see " + out).isTrue();
+        assertThat(http.send(HttpRequest.newBuilder(listener.resolve("/webhooks/members")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("[]")).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(400);
 
         List<String> accepted = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             String email = ReliabSupport.email("hook", i);
             String body = "{\"audience\":\"HookKill\",\"action\":\"add\",\"email\":\"" + email + "\",\"messageId\":\"kill-" + i + "\"}";
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/webhooks/members"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder((i % 2 == 0 ? base : listener).resolve("/webhooks/members"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 202) accepted.add(email);
