@@ -26,7 +26,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Two instances of the service (two application contexts, different ports) on one PostgreSQL database and one
  * inbox directory: a 2-second poll schedule runs each fire time once across both (clustered Quartz), and each
- * file dropped in the shared inbox is taken in once (claims in mas_intake).
+ * file dropped in the shared inbox is taken in once (claims in mas_intake); webhooks to both keep message ids and
+ * member clocks right (see webhooksAcrossInstances).
  */
 class PollClusterPostgresTest {
     @TempDir Path dir;
@@ -82,6 +83,8 @@ class PollClusterPostgresTest {
                     assertThat(r.get("status")).isEqualTo("DONE");
                     assertThat(((Number) r.get("batches_total")).intValue()).isEqualTo(1);
                 });
+                webhooksAcrossInstances(a, b, db);
+
                 // the instance that ran the schedule stops: the other one goes on with it
                 String busiest = runs.stream().collect(Collectors.groupingBy(r -> (String) r.get("instance_id"), Collectors.counting()))
                         .entrySet().stream().max(Map.Entry.comparingByValue()).get().getKey();
@@ -103,6 +106,53 @@ class PollClusterPostgresTest {
                 if (a != null) a.close();
             }
         }
+    }
+
+    /**
+     * Webhooks on both instances, on PostgreSQL: a message id retried on the other instance is applied once, and
+     * events for one member arriving out of order on both instances at once leave the member's clock at the newest
+     * event (each instance's group commit reads clocks in one query and writes them guarded: a clock the other
+     * instance moved meanwhile makes the request be decided again).
+     */
+    private void webhooksAcrossInstances(ConfigurableApplicationContext a, ConfigurableApplicationContext b, JdbcTemplate db) throws Exception {
+        int[] ports = {Integer.parseInt(a.getEnvironment().getProperty("local.server.port")), Integer.parseInt(b.getEnvironment().getProperty("local.server.port"))};
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.BiFunction<Integer, String, java.net.http.HttpResponse<String>> post = (port, body) -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/webhooks/segment"))
+                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        java.util.function.BiFunction<Integer, String, String> identify = (minute, messageId) -> ("{\"type\":\"identify\",\"messageId\":\"" + messageId
+                + "\",\"userId\":\"u-pg\",\"timestamp\":\"2024-05-01T13:%02d:00Z\",\"traits\":{\"email\":\"pg@example.com\",\"pg_aud\":"
+                + (minute % 2 == 1) + "},\"context\":{\"personas\":{\"computation_key\":\"pg_aud\"}}}").formatted(minute);
+        // the same message on both instances: applied once
+        var first = post.apply(ports[0], identify.apply(1, "pg-dup"));
+        var retry = post.apply(ports[1], identify.apply(1, "pg-dup"));
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(first.body()).contains("\"accepted\":1");
+        assertThat(retry.statusCode()).isEqualTo(202);
+        assertThat(retry.body()).contains("\"accepted\":0").contains("\"duplicates\":1");
+        // 40 events for one member, minutes 2..41 shuffled, 20 threads, alternating instances
+        List<Integer> minutes = new ArrayList<>(java.util.stream.IntStream.range(2, 42).boxed().toList());
+        java.util.Collections.shuffle(minutes, new java.util.Random(11));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        try {
+            List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> fs = new ArrayList<>();
+            for (int i = 0; i < minutes.size(); i++) {
+                int m = minutes.get(i), port = ports[i % 2];
+                fs.add(pool.submit(() -> post.apply(port, identify.apply(m, "pg-" + m))));
+            }
+            for (var f : fs) assertThat(f.get().statusCode()).isEqualTo(202);
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Object> clock = db.queryForMap("SELECT event_ts, action FROM mas_member_clock WHERE audience_key='name:pg_aud'");
+        assertThat(((Number) clock.get("event_ts")).longValue()).isEqualTo(java.time.Instant.parse("2024-05-01T13:41:00Z").toEpochMilli());
+        assertThat(clock.get("action")).isEqualTo("ADD");
     }
 
     private Map<String, String> props(EmbeddedPostgres pg, FakeGraphApi fake, PollTestSupport.SourceDb src, Path inbox, String instance) {
