@@ -90,6 +90,77 @@ public final class BatchCodec {
         return p == out.length ? out : java.util.Arrays.copyOf(out, p);
     }
 
+    /**
+     * One row in stored form from cells in schema order: null or "" (tag 0), a 32-byte SHA-256 digest (tag 1), or a
+     * String, stored exactly as {@link #encodeRow} stores it (64 lowercase hex digits as tag 1, anything else as
+     * text). So a row whose hashed cells are digests encodes to the same bytes as the row with their hex Strings.
+     */
+    public static byte[] encodeCells(Object[] cells) {
+        int size = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            Object v = cells[c];
+            if (v == null) size += 1;
+            else if (v instanceof byte[]) size += 33;
+            else size += textSize((String) v);
+        }
+        byte[] out = new byte[size];
+        int p = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            Object v = cells[c];
+            if (v == null) {
+                out[p++] = 0;
+            } else if (v instanceof byte[] d) {
+                if (d.length != 32) throw new IllegalArgumentException("a digest cell holds 32 bytes");
+                out[p++] = 1;
+                System.arraycopy(d, 0, out, p, 32);
+                p += 32;
+            } else {
+                p = writeText((String) v, out, p);
+            }
+        }
+        if (p != size) throw new IllegalStateException("row size");
+        return out;
+    }
+
+    /** stored size of a String cell (see {@link #writeText}) */
+    private static int textSize(String v) {
+        int n = v.length();
+        if (n == 0) return 1;
+        if (n == 64 && isLowerHex64(v)) return 33;
+        int u = n;
+        for (int i = 0; i < n; i++) {
+            if (v.charAt(i) >= 128) { u = v.getBytes(StandardCharsets.UTF_8).length; break; }
+        }
+        return 1 + varintLength(u) + u;
+    }
+
+    /** a String cell as {@link #writeRow} writes it, into a buffer sized by {@link #textSize} */
+    private static int writeText(String v, byte[] out, int p) {
+        int n = v.length();
+        if (n == 0) {
+            out[p++] = 0;
+            return p;
+        }
+        if (n == 64 && isLowerHex64(v)) {
+            out[p++] = 1;
+            for (int i = 0; i < 64; i += 2) out[p++] = (byte) ((HEX_VAL[v.charAt(i)] << 4) | HEX_VAL[v.charAt(i + 1)]);
+            return p;
+        }
+        boolean ascii = true;
+        for (int i = 0; i < n && ascii; i++) ascii = v.charAt(i) < 128;
+        out[p++] = 2;
+        if (ascii) {
+            p = putVarint(out, p, n);
+            for (int i = 0; i < n; i++) out[p++] = (byte) v.charAt(i);
+        } else {
+            byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            p = putVarint(out, p, b.length);
+            System.arraycopy(b, 0, out, p, b.length);
+            p += b.length;
+        }
+        return p;
+    }
+
     /** the stored size of a row when its 64-character cells are hashes (the usual case; text cells grow the buffer) */
     static int rowEstimate(String[] row) {
         int cap = 0;
