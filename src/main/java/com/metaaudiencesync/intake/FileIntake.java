@@ -181,6 +181,9 @@ public class FileIntake implements DeliveryListener {
         }
         Normalized[] out = w.out;
         IntakeCounts c = run.counts;
+        // each thread makes its own Group instance per block: compare groups once per change of instance, and
+        // hand the stager one instance per group (it then recognises the group of the previous row by identity)
+        BatchStager.Group seen = null, canon = run.lastGroup;
         for (int i = 0; i < out.length; i++) {
             Normalized o = out[i];
             c.read++;
@@ -188,11 +191,16 @@ public class FileIntake implements DeliveryListener {
             if (o.reject != null) { c.reject(o.reject, o.line); continue; }
             c.accepted++;
             if (o.lduProblem != null) c.fieldIssues(java.util.Map.of(o.lduProblem, 1));
+            if (o.group != seen) {
+                seen = o.group;
+                if (!seen.equals(canon)) canon = seen;
+            }
             for (byte[] row : o.encoded) {
                 c.rowsOut++;
-                run.stager.addEncoded(o.group, row);
+                run.stager.addEncoded(canon, row);
             }
         }
+        run.lastGroup = canon;
     }
 
     /** Stops the normalize threads (Spring calls it when the context closes). */
@@ -205,15 +213,37 @@ public class FileIntake implements DeliveryListener {
 
     private void normalizeBlocks(IntakeRun run, MemberMapper mapper, Sha256.Hasher hasher, Work w) {
         int n = w.out.length;
-        BatchStager.Group[] last = new BatchStager.Group[1];
+        LastGroup last = new LastGroup();
         for (int from; (from = w.next.getAndAdd(BLOCK)) < n; ) normalize(run, mapper, hasher, w.recs, from, Math.min(n, from + BLOCK), w.out, last);
+    }
+
+    /** the group of the previous member a thread normalized, and the fields it came from (rows of a file usually share one) */
+    private static final class LastGroup {
+        private String audienceId, audienceName, ldu, lduCountry, lduState;
+        private Action action;
+        BatchStager.Group group;
+        String lduProblem;
+
+        boolean sameAs(RawMember m) {
+            return group != null && m.action == action && java.util.Objects.equals(m.audienceId, audienceId)
+                    && java.util.Objects.equals(m.audienceName, audienceName) && java.util.Objects.equals(m.ldu, ldu)
+                    && java.util.Objects.equals(m.lduCountry, lduCountry) && java.util.Objects.equals(m.lduState, lduState);
+        }
+
+        void set(RawMember m) {
+            audienceId = m.audienceId; audienceName = m.audienceName; action = m.action;
+            ldu = m.ldu; lduCountry = m.lduCountry; lduState = m.lduState;
+            AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
+            group = new BatchStager.Group(ref, m.action, com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState));
+            lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
+        }
     }
 
     /** what one record became: a rejection (reason) or its group and rows in stored form; field issues either way */
     private record Normalized(long line, String reject, Map<String, Integer> issues, BatchStager.Group group, String lduProblem, byte[][] encoded) {}
 
     private void normalize(IntakeRun run, MemberMapper mapper, Sha256.Hasher hasher, List<SourceRecord> chunk, int from, int to, Normalized[] out,
-                           BatchStager.Group[] last) {
+                           LastGroup last) {
         for (int i = from; i < to; i++) {
             SourceRecord r = chunk.get(i);
             if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null, null, null); continue; }
@@ -223,13 +253,8 @@ public class FileIntake implements DeliveryListener {
             if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null, null); continue; }
             RowBuilder.EncodedRows res = rows.buildEncoded(m, hasher);
             if (res.rejected()) { out[i] = new Normalized(r.line(), res.rejectReason(), res.fieldIssues(), null, null, null); continue; }
-            AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
-            String ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
-            String lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
-            BatchStager.Group g = new BatchStager.Group(ref, m.action, ldu);
-            if (g.equals(last[0])) g = last[0]; // rows of a file usually share one group: the stager then compares by identity
-            else last[0] = g;
-            out[i] = new Normalized(r.line(), null, res.fieldIssues(), g, lduProblem, res.rows());
+            if (!last.sameAs(m)) last.set(m);
+            out[i] = new Normalized(r.line(), null, res.fieldIssues(), last.group, last.lduProblem, res.rows());
         }
     }
 

@@ -41,6 +41,8 @@ public final class IntakeRun {
     final com.metaaudiencesync.normalize.Sha256.Hasher hasher = new com.metaaudiencesync.normalize.Sha256.Hasher();
     /** chunks handed to the normalize threads, not yet staged, oldest first (route thread only) */
     final java.util.ArrayDeque<FileIntake.Work> inFlight = new java.util.ArrayDeque<>();
+    /** the group of the last staged row (route thread only) */
+    BatchStager.Group lastGroup;
     /** one per helper thread that normalizes slices of chunks (a mapper is not thread-safe) */
     private final List<MemberMapper> helperMappers = new ArrayList<>();
 
