@@ -6,7 +6,6 @@ import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.RowBuilder;
-import com.metaaudiencesync.normalize.Sha256;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.DeliveryListener;
 import com.metaaudiencesync.store.AudienceRef;
@@ -51,16 +50,16 @@ public class FileIntake implements DeliveryListener {
     /** single-thread executors that normalize chunks (64-record blocks at a time) while the route's thread reads the next ones */
     private final java.util.concurrent.ExecutorService[] helpers;
     /** one per helper thread (a digest is not thread-safe) */
-    private final Sha256.Hasher[] helperHashers;
+    private final RowBuilder.Scratch[] helperHashers;
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
         int threads = sync.getNormalizeThreads() > 0 ? sync.getNormalizeThreads() : Math.min(2, Runtime.getRuntime().availableProcessors());
         this.helpers = new java.util.concurrent.ExecutorService[Math.max(1, threads)];
-        this.helperHashers = new Sha256.Hasher[helpers.length];
+        this.helperHashers = new RowBuilder.Scratch[helpers.length];
         for (int i = 0; i < helpers.length; i++) {
             int id = i + 1;
-            helperHashers[i] = new Sha256.Hasher();
+            helperHashers[i] = new RowBuilder.Scratch();
             helpers[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "mas-normalize-" + id);
                 t.setDaemon(true);
@@ -136,7 +135,7 @@ public class FileIntake implements DeliveryListener {
         w.fs = new java.util.concurrent.Future<?>[used];
         for (int i = 0; i < used; i++) {
             MemberMapper m = run.helperMapper(i);
-            Sha256.Hasher h = helperHashers[i];
+            RowBuilder.Scratch h = helperHashers[i];
             w.fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, h, w));
         }
         run.inFlight.add(w);
@@ -211,7 +210,7 @@ public class FileIntake implements DeliveryListener {
     /** records a thread takes at a time */
     private static final int BLOCK = 64;
 
-    private void normalizeBlocks(IntakeRun run, MemberMapper mapper, Sha256.Hasher hasher, Work w) {
+    private void normalizeBlocks(IntakeRun run, MemberMapper mapper, RowBuilder.Scratch hasher, Work w) {
         int n = w.out.length;
         LastGroup last = new LastGroup();
         for (int from; (from = w.next.getAndAdd(BLOCK)) < n; ) normalize(run, mapper, hasher, w.recs, from, Math.min(n, from + BLOCK), w.out, last);
@@ -242,7 +241,7 @@ public class FileIntake implements DeliveryListener {
     /** what one record became: a rejection (reason) or its group and rows in stored form; field issues either way */
     private record Normalized(long line, String reject, Map<String, Integer> issues, BatchStager.Group group, String lduProblem, byte[][] encoded) {}
 
-    private void normalize(IntakeRun run, MemberMapper mapper, Sha256.Hasher hasher, List<SourceRecord> chunk, int from, int to, Normalized[] out,
+    private void normalize(IntakeRun run, MemberMapper mapper, RowBuilder.Scratch hasher, List<SourceRecord> chunk, int from, int to, Normalized[] out,
                            LastGroup last) {
         for (int i = from; i < to; i++) {
             SourceRecord r = chunk.get(i);

@@ -80,13 +80,13 @@ public final class RowBuilder {
     /**
      * Same rows as {@link #build} (same rules, same order), each already in stored form ({@link BatchCodec#encodeRow}
      * gives the same bytes for {@link #build}'s rows): hashes go straight to their 32 raw bytes, no hex String is
-     * made. {@code hasher} belongs to the calling thread.
+     * made. {@code scratch} belongs to the calling thread.
      */
-    public EncodedRows buildEncoded(RawMember m, Sha256.Hasher hasher) {
+    public EncodedRows buildEncoded(RawMember m, Scratch scratch) {
         Object[] base = new Object[MetaKey.COUNT];
         Issues issues = new Issues();
         List<Object> emails = new ArrayList<>(2), phones = new ArrayList<>(2);
-        String reject = core(m, base, emails, phones, issues, hasher);
+        String reject = core(m, base, emails, phones, issues, scratch);
         if (reject != null) return new EncodedRows(null, reject, issues.map());
         int n = Math.max(1, Math.max(emails.size(), phones.size()));
         byte[][] rows = new byte[n][];
@@ -108,17 +108,34 @@ public final class RowBuilder {
      * issues; returns the reject reason or null. A hashed cell is a hex String when {@code hasher} is null, else
      * its 32-byte digest.
      */
-    private String core(RawMember m, Object[] base, List<Object> emails, List<Object> phones, Issues issues, Sha256.Hasher hasher) {
+    private String core(RawMember m, Object[] base, List<Object> emails, List<Object> phones, Issues issues, Scratch scratch) {
+        Sha256.Hasher hasher = scratch == null ? null : scratch.hasher;
         // 1. COUNTRY first: PHONE and ZIP depend on it
         String country = null;
-        FieldNormalizer.Result cr = first(MetaKey.COUNTRY, m, null, issues);
-        if (cr != null) {
-            base[MetaKey.COUNTRY.ordinal()] = cell(MetaKey.COUNTRY, cr, hasher);
-            if (!cr.alreadyHashed()) country = cr.value();
+        if (scratch != null && cacheable(MetaKey.COUNTRY, m)) {
+            Scratch.Entry e = scratch.get(MetaKey.COUNTRY, m.values(MetaKey.COUNTRY).get(0), this);
+            if (e.result.value() != null) {
+                base[MetaKey.COUNTRY.ordinal()] = e.cell;
+                if (!e.result.alreadyHashed()) country = e.result.value();
+            } else if (e.result.reason() != null) {
+                issues.add(e.result.reason());
+            }
+        } else {
+            FieldNormalizer.Result cr = first(MetaKey.COUNTRY, m, null, issues);
+            if (cr != null) {
+                base[MetaKey.COUNTRY.ordinal()] = cell(MetaKey.COUNTRY, cr, hasher);
+                if (!cr.alreadyHashed()) country = cr.value();
+            }
         }
 
         // 2. single-valued keys
         for (MetaKey k : SINGLE_KEYS) {
+            if (scratch != null && cacheable(k, m)) {
+                Scratch.Entry e = scratch.get(k, m.values(k).get(0), this);
+                if (e.result.value() != null) base[k.ordinal()] = e.cell;
+                else if (e.result.reason() != null) issues.add(e.result.reason());
+                continue;
+            }
             FieldNormalizer.Result r = first(k, m, country, issues);
             if (r != null) base[k.ordinal()] = cell(k, r, hasher);
         }
@@ -150,6 +167,55 @@ public final class RowBuilder {
         return null;
     }
 
+    /** keys whose normalized value depends on the raw value alone (not on the row's country or the date), and that repeat */
+    private static final boolean[] CACHEABLE = new boolean[MetaKey.COUNT];
+    static {
+        for (MetaKey k : new MetaKey[]{MetaKey.COUNTRY, MetaKey.FN, MetaKey.LN, MetaKey.FI, MetaKey.GEN, MetaKey.CT, MetaKey.ST}) CACHEABLE[k.ordinal()] = true;
+    }
+
+    /** one plain value and no pre-hashed one: the key's cell is a function of that value (see {@link #first}) */
+    private static boolean cacheable(MetaKey k, RawMember m) {
+        if (!CACHEABLE[k.ordinal()]) return false;
+        List<String> raws = m.values(k);
+        return raws != null && raws.size() == 1 && m.prehashed(k) == null;
+    }
+
+    /**
+     * Per-thread state of {@link #buildEncoded}: the digest, and the cells of recently seen values of keys that
+     * repeat from row to row (country, state, city, names, gender): a small direct-mapped cache, so a value seen
+     * again costs a lookup instead of normalizing and hashing. Not thread-safe: one per thread.
+     */
+    public static final class Scratch {
+        private static final int SIZE = 4096;
+        final Sha256.Hasher hasher = new Sha256.Hasher();
+        private final Entry[] entries = new Entry[SIZE];
+
+        static final class Entry {
+            final MetaKey key;
+            final String raw;
+            final FieldNormalizer.Result result;
+            /** the cell (digest or String), null when the value is invalid or blank */
+            final Object cell;
+
+            Entry(MetaKey key, String raw, FieldNormalizer.Result result, Object cell) {
+                this.key = key;
+                this.raw = raw;
+                this.result = result;
+                this.cell = cell;
+            }
+        }
+
+        Entry get(MetaKey k, String raw, RowBuilder rb) {
+            int i = (raw.hashCode() * 31 + k.ordinal()) & (SIZE - 1);
+            Entry e = entries[i];
+            if (e != null && e.key == k && e.raw.equals(raw)) return e;
+            FieldNormalizer.Result r = rb.normalizer.normalizeWithReason(k, raw, null);
+            e = new Entry(k, raw, r, r.value() == null ? null : cell(k, r, hasher));
+            entries[i] = e;
+            return e;
+        }
+    }
+
     private static Object hash(String v, Sha256.Hasher hasher) { return hasher == null ? Sha256.hex(v) : hasher.digest(v); }
 
     /** wire form of a valid result: as {@link FieldNormalizer#wire}, with a 32-byte digest instead of hex when hashing into stored form */
@@ -161,7 +227,7 @@ public final class RowBuilder {
 
     /** First valid value of a single-valued key (plain values first, then pre-hashed); issues counted for invalid ones. */
     private FieldNormalizer.Result first(MetaKey k, RawMember m, String country, Issues issues) {
-        List<String> raws = m.values.get(k);
+        List<String> raws = m.values(k);
         if (raws != null) {
             for (int i = 0, n = raws.size(); i < n; i++) {
                 FieldNormalizer.Result r = normalizer.normalizeWithReason(k, raws.get(i), country);
@@ -169,7 +235,7 @@ public final class RowBuilder {
                 if (r.reason() != null) issues.add(r.reason());
             }
         }
-        List<String> hashes = m.prehashed.get(k);
+        List<String> hashes = m.prehashed(k);
         if (hashes != null) {
             for (int i = 0, n = hashes.size(); i < n; i++) {
                 FieldNormalizer.Result r = normalizer.prehashed(hashes.get(i));
@@ -182,8 +248,9 @@ public final class RowBuilder {
 
     /** All valid, distinct wire values of EMAIL or PHONE, into {@code out}. */
     private void multi(MetaKey k, RawMember m, String country, Issues issues, Sha256.Hasher hasher, List<Object> out) {
-        List<String> raws = m.values.get(k);
-        List<String> hashes = m.prehashed.get(k);
+        // (EMAIL and PHONE: not cached, they are mostly distinct)
+        List<String> raws = m.values(k);
+        List<String> hashes = m.prehashed(k);
         if ((raws == null || raws.isEmpty()) && (hashes == null || hashes.isEmpty())) return;
         if (raws != null) {
             for (int i = 0, n = raws.size(); i < n; i++) {

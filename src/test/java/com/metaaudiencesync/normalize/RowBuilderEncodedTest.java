@@ -34,7 +34,7 @@ class RowBuilderEncodedTest {
     @Test
     void encodedRowsAreTheStringRowsEncoded() {
         Random rnd = new Random(3);
-        Sha256.Hasher h = new Sha256.Hasher();
+        RowBuilder.Scratch h = new RowBuilder.Scratch();
         for (RowBuilder rb : new RowBuilder[]{new RowBuilder(null), new RowBuilder("US")}) {
             for (int i = 0; i < 20_000; i++) {
                 RawMember m = new RawMember();
