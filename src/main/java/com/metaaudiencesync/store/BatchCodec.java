@@ -306,10 +306,10 @@ public final class BatchCodec {
                 byte tag = d[q++];
                 b[o++] = '"';
                 if (tag == 1) {
-                    for (int i = 0; i < 32; i++) {
-                        int v = (d[q++] & 0xff) << 1;
-                        b[o++] = HEX_PAIRS[v];
-                        b[o++] = HEX_PAIRS[v + 1];
+                    for (int i = 0; i < 32; i += 4) {
+                        LONG_BE.set(b, o, hex8((int) INT_BE.get(d, q)));
+                        q += 4;
+                        o += 8;
                     }
                 } else if (tag != 0) {
                     int shift = 0, len = 0;
@@ -370,6 +370,19 @@ public final class BatchCodec {
                 shift += 7;
             }
         }
+    }
+
+    private static final java.lang.invoke.VarHandle INT_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** the 8 lowercase hex digits of 4 bytes (big-endian), as 8 ASCII bytes in a big-endian long: no table lookups */
+    static long hex8(int x) {
+        long v = x & 0xFFFFFFFFL;
+        v = ((v & 0xFFFF0000L) << 16) | (v & 0xFFFFL);
+        v = ((v & 0x0000FF000000FF00L) << 8) | (v & 0x000000FF000000FFL);
+        v = ((v & 0x00F000F000F000F0L) << 4) | (v & 0x000F000F000F000FL); // one nibble per byte, in order
+        long letters = ((v + 0x0606060606060606L) >>> 4) & 0x0101010101010101L; // 1 where the nibble is 10..15
+        return v + 0x3030303030303030L + letters * ('a' - '0' - 10);
     }
 
     /** byte value * 2 -> its two lowercase hex digits */
