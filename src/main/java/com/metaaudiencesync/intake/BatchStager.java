@@ -63,7 +63,7 @@ public final class BatchStager {
     }
 
     private BatchCodec.Writer writer(Group g) {
-        if (lastList != null && g.equals(lastGroup)) return lastList;
+        if (lastList != null && (g == lastGroup || g.equals(lastGroup))) return lastList;
         BatchCodec.Writer l = open.computeIfAbsent(g, k -> new BatchCodec.Writer(limit(k)));
         lastGroup = g;
         lastList = l;

@@ -6,7 +6,6 @@ import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.RowBuilder;
-import com.metaaudiencesync.normalize.RowResult;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.DeliveryListener;
 import com.metaaudiencesync.store.AudienceRef;
@@ -48,15 +47,19 @@ public class FileIntake implements DeliveryListener {
 
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
 
-    /** single-thread executors that normalize slices of a chunk next to the route's thread */
+    /** single-thread executors that normalize chunks (64-record blocks at a time) while the route's thread reads the next ones */
     private final java.util.concurrent.ExecutorService[] helpers;
+    /** one per helper thread (a digest is not thread-safe) */
+    private final RowBuilder.Scratch[] helperHashers;
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
         int threads = sync.getNormalizeThreads() > 0 ? sync.getNormalizeThreads() : Math.min(2, Runtime.getRuntime().availableProcessors());
-        this.helpers = new java.util.concurrent.ExecutorService[Math.max(0, threads - 1)];
+        this.helpers = new java.util.concurrent.ExecutorService[Math.max(1, threads)];
+        this.helperHashers = new RowBuilder.Scratch[helpers.length];
         for (int i = 0; i < helpers.length; i++) {
             int id = i + 1;
+            helperHashers[i] = new RowBuilder.Scratch();
             helpers[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "mas-normalize-" + id);
                 t.setDaemon(true);
@@ -114,59 +117,89 @@ public class FileIntake implements DeliveryListener {
         return run.chunks(sync.getChunkSize());
     }
 
+    /** chunks handed to the normalize threads and not yet staged: bounds memory (a few chunks of records) */
+    static final int MAX_IN_FLIGHT = 3;
+
     /**
-     * Normalizes a chunk on up to {@code sync.normalize-threads} threads (the route's thread and helpers take
-     * blocks of {@value #BLOCK} records in turn, so a slower thread takes fewer), each row already in stored
-     * form; then, on the route's thread and in record order, counts and stages the rows: the batches a file
-     * gives are the same however many threads normalize it (a resumed read skips batches by sequence number).
+     * Hands a chunk to the normalize threads ({@code sync.normalize-threads}; they take blocks of {@value #BLOCK}
+     * records in turn, so a slower thread takes fewer) and returns, so the route's thread reads the next chunk
+     * while they work. Once more than {@value #MAX_IN_FLIGHT} chunks are in flight, the oldest is staged: the
+     * route's thread helps normalize what is left of it, then counts and stages its rows in record order (storing
+     * the batches that fill up). So the batches a file gives are the same however many threads normalize it (a
+     * resumed read skips batches by sequence number). {@link #finish} stages the rest.
      */
     public void process(IntakeRun run, List<SourceRecord> chunk) {
+        Work w = new Work(chunk);
         int n = chunk.size();
-        Normalized[] out = new Normalized[n];
-        int helpersUsed = Math.min(helpers.length, n / (2 * BLOCK));
-        if (helpersUsed == 0) {
-            normalize(run, run.mapper, chunk, 0, n, out);
-        } else {
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.Future<?>[] fs = new java.util.concurrent.Future<?>[helpersUsed];
-            for (int i = 0; i < helpersUsed; i++) {
-                MemberMapper m = run.helperMapper(i);
-                fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, chunk, next, out));
-            }
-            normalizeBlocks(run, run.mapper, chunk, next, out);
-            for (java.util.concurrent.Future<?> f : fs) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while normalizing", e);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException re) throw re;
-                    if (c instanceof Error err) throw err;
-                    throw new IllegalStateException(c);
-                }
+        int used = Math.max(1, Math.min(helpers.length, (n + BLOCK - 1) / BLOCK));
+        w.fs = new java.util.concurrent.Future<?>[used];
+        for (int i = 0; i < used; i++) {
+            MemberMapper m = run.helperMapper(i);
+            RowBuilder.Scratch h = helperHashers[i];
+            w.fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, h, w));
+        }
+        run.inFlight.add(w);
+        while (run.inFlight.size() > MAX_IN_FLIGHT) stage(run, run.inFlight.poll());
+        progress(run);
+    }
+
+    /** Stages every chunk still in flight (end of the file). */
+    private void drain(IntakeRun run) {
+        Work w;
+        while ((w = run.inFlight.poll()) != null) stage(run, w);
+    }
+
+    /** a chunk being normalized */
+    static final class Work {
+        final List<SourceRecord> recs;
+        final Normalized[] out;
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Future<?>[] fs;
+
+        Work(List<SourceRecord> recs) {
+            this.recs = recs;
+            this.out = new Normalized[recs.size()];
+        }
+    }
+
+    /** On the route's thread: helps normalize the chunk, waits for the helpers, then counts and stages its rows in order. */
+    private void stage(IntakeRun run, Work w) {
+        normalizeBlocks(run, run.mapper, run.hasher, w);
+        for (java.util.concurrent.Future<?> f : w.fs) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while normalizing", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) throw re;
+                if (c instanceof Error err) throw err;
+                throw new IllegalStateException(c);
             }
         }
+        Normalized[] out = w.out;
         IntakeCounts c = run.counts;
-        for (int i = 0; i < n; i++) {
+        // each thread makes its own Group instance per block: compare groups once per change of instance, and
+        // hand the stager one instance per group (it then recognises the group of the previous row by identity)
+        BatchStager.Group seen = null, canon = run.lastGroup;
+        for (int i = 0; i < out.length; i++) {
             Normalized o = out[i];
             c.read++;
-            if (o.res != null && !o.res.fieldIssues().isEmpty()) c.fieldIssues(o.res.fieldIssues());
+            if (o.issues != null && !o.issues.isEmpty()) c.fieldIssues(o.issues);
             if (o.reject != null) { c.reject(o.reject, o.line); continue; }
             c.accepted++;
-            RawMember m = o.member;
-            AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
-            String ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
-            String lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
-            if (lduProblem != null) c.fieldIssues(java.util.Map.of(lduProblem, 1));
-            BatchStager.Group g = new BatchStager.Group(ref, m.action, ldu);
+            if (o.lduProblem != null) c.fieldIssues(java.util.Map.of(o.lduProblem, 1));
+            if (o.group != seen) {
+                seen = o.group;
+                if (!seen.equals(canon)) canon = seen;
+            }
             for (byte[] row : o.encoded) {
                 c.rowsOut++;
-                run.stager.addEncoded(g, row);
+                run.stager.addEncoded(canon, row);
             }
         }
-        progress(run);
+        run.lastGroup = canon;
     }
 
     /** Stops the normalize threads (Spring calls it when the context closes). */
@@ -177,28 +210,50 @@ public class FileIntake implements DeliveryListener {
     /** records a thread takes at a time */
     private static final int BLOCK = 64;
 
-    private void normalizeBlocks(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, java.util.concurrent.atomic.AtomicInteger next, Normalized[] out) {
-        int n = chunk.size();
-        for (int from; (from = next.getAndAdd(BLOCK)) < n; ) normalize(run, mapper, chunk, from, Math.min(n, from + BLOCK), out);
+    private void normalizeBlocks(IntakeRun run, MemberMapper mapper, RowBuilder.Scratch hasher, Work w) {
+        int n = w.out.length;
+        LastGroup last = new LastGroup();
+        for (int from; (from = w.next.getAndAdd(BLOCK)) < n; ) normalize(run, mapper, hasher, w.recs, from, Math.min(n, from + BLOCK), w.out, last);
     }
 
-    /** what one record became: a rejection (reason) or a member and its rows */
-    private record Normalized(long line, String reject, RawMember member, RowResult res, byte[][] encoded) {}
+    /** the group of the previous member a thread normalized, and the fields it came from (rows of a file usually share one) */
+    private static final class LastGroup {
+        private String audienceId, audienceName, ldu, lduCountry, lduState;
+        private Action action;
+        BatchStager.Group group;
+        String lduProblem;
 
-    private void normalize(IntakeRun run, MemberMapper mapper, List<SourceRecord> chunk, int from, int to, Normalized[] out) {
+        boolean sameAs(RawMember m) {
+            return group != null && m.action == action && java.util.Objects.equals(m.audienceId, audienceId)
+                    && java.util.Objects.equals(m.audienceName, audienceName) && java.util.Objects.equals(m.ldu, ldu)
+                    && java.util.Objects.equals(m.lduCountry, lduCountry) && java.util.Objects.equals(m.lduState, lduState);
+        }
+
+        void set(RawMember m) {
+            audienceId = m.audienceId; audienceName = m.audienceName; action = m.action;
+            ldu = m.ldu; lduCountry = m.lduCountry; lduState = m.lduState;
+            AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
+            group = new BatchStager.Group(ref, m.action, com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState));
+            lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
+        }
+    }
+
+    /** what one record became: a rejection (reason) or its group and rows in stored form; field issues either way */
+    private record Normalized(long line, String reject, Map<String, Integer> issues, BatchStager.Group group, String lduProblem, byte[][] encoded) {}
+
+    private void normalize(IntakeRun run, MemberMapper mapper, RowBuilder.Scratch hasher, List<SourceRecord> chunk, int from, int to, Normalized[] out,
+                           LastGroup last) {
         for (int i = from; i < to; i++) {
             SourceRecord r = chunk.get(i);
-            if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null, null); continue; }
+            if (r.error() != null) { out[i] = new Normalized(r.line(), r.error(), null, null, null, null); continue; }
             RawMember m = mapper.map(r);
-            if (m.action == null) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null); continue; }
-            if (m.audienceId == null && m.audienceName == null) { out[i] = new Normalized(r.line(), "no_audience", null, null, null); continue; }
-            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null); continue; }
-            RowResult res = rows.build(m);
-            if (res.rejected()) { out[i] = new Normalized(r.line(), res.rejectReason(), m, res, null); continue; }
-            List<String[]> l = res.rows();
-            byte[][] enc = new byte[l.size()][];
-            for (int j = 0; j < enc.length; j++) enc[j] = BatchCodec.encodeRow(l.get(j));
-            out[i] = new Normalized(r.line(), null, m, res, enc);
+            if (m.action == null) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null, null); continue; }
+            if (m.audienceId == null && m.audienceName == null) { out[i] = new Normalized(r.line(), "no_audience", null, null, null, null); continue; }
+            if (m.action == Action.REPLACE && run.action != Action.REPLACE) { out[i] = new Normalized(r.line(), "invalid_action", null, null, null, null); continue; }
+            RowBuilder.EncodedRows res = rows.buildEncoded(m, hasher);
+            if (res.rejected()) { out[i] = new Normalized(r.line(), res.rejectReason(), res.fieldIssues(), null, null, null); continue; }
+            if (!last.sameAs(m)) last.set(m);
+            out[i] = new Normalized(r.line(), null, res.fieldIssues(), last.group, last.lduProblem, res.rows());
         }
     }
 
@@ -254,6 +309,7 @@ public class FileIntake implements DeliveryListener {
             Map<String, Object> row = intakes.row(run.key);
             report = row != null && row.get("report_json") != null ? readMap((String) row.get("report_json")) : report(run, "done");
         } else {
+            drain(run);
             run.stager.flush();
             for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) intakes.releaseGroup(g);
             String status = run.fatal != null ? "partial" : "done";

@@ -37,6 +37,12 @@ public final class IntakeRun {
     public final List<String> replaceGroups = new ArrayList<>();
     /** one per run: caches the header lookups */
     public final MemberMapper mapper;
+    /** the route thread's digest (it helps normalize the chunk it is about to stage) */
+    final com.metaaudiencesync.normalize.RowBuilder.Scratch hasher = new com.metaaudiencesync.normalize.RowBuilder.Scratch();
+    /** chunks handed to the normalize threads, not yet staged, oldest first (route thread only) */
+    final java.util.ArrayDeque<FileIntake.Work> inFlight = new java.util.ArrayDeque<>();
+    /** the group of the last staged row (route thread only) */
+    BatchStager.Group lastGroup;
     /** one per helper thread that normalizes slices of chunks (a mapper is not thread-safe) */
     private final List<MemberMapper> helperMappers = new ArrayList<>();
 

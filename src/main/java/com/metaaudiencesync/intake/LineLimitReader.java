@@ -71,10 +71,15 @@ final class LineLimitReader extends Reader {
         while (outPos >= lineLen) {
             if (!fill()) return -1;
         }
-        int n = Math.min(len, lineLen - outPos);
-        System.arraycopy(line, outPos, buf, off, n);
-        outPos += n;
-        return n;
+        int total = 0;
+        while (true) {
+            int n = Math.min(len - total, lineLen - outPos);
+            System.arraycopy(line, outPos, buf, off + total, n);
+            outPos += n;
+            total += n;
+            // while more text is already in memory, hand out the next lines too: one call per buffer, not per line
+            if (total == len || chunkPos >= chunkLen || !fill()) return total;
+        }
     }
 
     @Override

@@ -14,6 +14,9 @@ import java.util.Map;
  */
 public final class MemberMapper {
     private final Map<String, ColumnAliases.Column> columns = new HashMap<>();
+    /** the columns of the last names array seen (by identity) */
+    private String[] resolvedNames;
+    private ColumnAliases.Column[] resolved;
     private final String defaultAudienceName;
     private final String defaultAudienceId;
     private final Action defaultAction;
@@ -30,10 +33,18 @@ public final class MemberMapper {
         String[] names = r.names();
         Object[] values = r.values();
         String actionText = null;
+        ColumnAliases.Column[] cols = resolved;
+        if (names != resolvedNames) {
+            // a file's records share one header array: its columns are looked up once
+            cols = new ColumnAliases.Column[names.length];
+            for (int i = 0; i < names.length; i++) cols[i] = columns.computeIfAbsent(names[i], ColumnAliases::resolve);
+            resolved = cols;
+            resolvedNames = names;
+        }
         for (int i = 0; i < names.length; i++) {
             Object v = values[i];
             if (v == null) continue;
-            ColumnAliases.Column c = columns.computeIfAbsent(names[i], ColumnAliases::resolve);
+            ColumnAliases.Column c = cols[i];
             switch (c.kind()) {
                 case IGNORED -> { }
                 case IDENTIFIER -> {

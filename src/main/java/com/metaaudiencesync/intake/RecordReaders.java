@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
@@ -98,17 +97,23 @@ public final class RecordReaders {
     }
 
     static final class Csv implements RecordReader {
-        private final MappingIterator<String[]> it;
         private final CsvParser parser;
         private String[] header;
         private long line;
         private long nextStart;
+        /** the cells of the record being read (reused; a record's values are copied out) */
+        private String[] cells = new String[16];
 
         Csv(Reader r) throws IOException {
-            this.it = CSV.readerFor(String[].class).readValues(r);
-            this.parser = (CsvParser) it.getParser();
-            if (!it.hasNextValue()) throw new UnreadableException("empty file: no header row");
-            header = it.nextValue();
+            // the parser's tokens straight (START_ARRAY, one VALUE_STRING per cell, END_ARRAY): same records as
+            // databind's String[] per row, without the deserializer in between
+            this.parser = (CsvParser) CSV.createParser(r);
+            // WRAP_AS_ARRAY: the records come inside one outer array, as databind's MappingIterator reads them
+            JsonToken first = parser.nextToken();
+            if (first != JsonToken.START_ARRAY) throw new UnreadableException("empty file: no header row");
+            int n = record();
+            if (n < 0) throw new UnreadableException("empty file: no header row");
+            header = java.util.Arrays.copyOf(cells, n);
             for (int i = 0; i < header.length; i++) header[i] = header[i].trim();
             if (header.length == 0 || (header.length == 1 && header[0].isEmpty())) throw new UnreadableException("no header row");
             for (String h : header) {
@@ -118,22 +123,37 @@ public final class RecordReaders {
             nextStart = parser.currentLocation().getLineNr();
         }
 
+        /** Reads the next record's cells into {@link #cells}; its cell count, -1 at the end. */
+        private int record() throws IOException {
+            JsonToken t = parser.nextToken();
+            if (t == null || t == JsonToken.END_ARRAY) return -1; // the end of the outer array: the end of the file
+            if (t != JsonToken.START_ARRAY) throw new IOException("unexpected CSV token " + t);
+            int n = 0;
+            while ((t = parser.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == null) throw new IOException("unexpected end of CSV record");
+                if (n == cells.length) cells = java.util.Arrays.copyOf(cells, 2 * n);
+                cells[n++] = t == JsonToken.VALUE_NULL ? null : parser.getText();
+            }
+            return n;
+        }
+
         @Override public SourceRecord next() throws IOException {
             while (true) {
                 try {
-                    if (!it.hasNextValue()) return null;
                     // a record starts where the previous one ended (after reading, the parser stands on the next line;
                     // a quoted value may span lines, so counting records would be wrong)
+                    int n = record();
+                    if (n < 0) return null;
                     line = nextStart;
-                    String[] v = it.nextValue();
                     nextStart = parser.currentLocation().getLineNr();
-                    if (v.length == 1 && v[0].isEmpty()) continue; // blank line
-                    for (String c : v) if (c.contains(LineLimitReader.TOO_LONG)) return SourceRecord.bad(line, "line_too_long");
-                    if (v.length != header.length) {
+                    String[] v = cells;
+                    if (n == 1 && v[0].isEmpty()) continue; // blank line
+                    for (int i = 0; i < n; i++) if (v[i].contains(LineLimitReader.TOO_LONG)) return SourceRecord.bad(line, "line_too_long");
+                    if (n != header.length) {
                         return SourceRecord.bad(line, "ragged_row");
                     }
-                    Object[] values = new Object[v.length];
-                    for (int i = 0; i < v.length; i++) {
+                    Object[] values = new Object[n];
+                    for (int i = 0; i < n; i++) {
                         if (v[i].indexOf(BAD_UTF8) >= 0) return SourceRecord.bad(line, "invalid_utf8");
                         values[i] = v[i];
                     }
@@ -151,7 +171,7 @@ public final class RecordReaders {
         }
 
         @Override public long line() { return line; }
-        @Override public void close() throws IOException { it.close(); }
+        @Override public void close() throws IOException { parser.close(); }
     }
 
     static final class Ndjson implements RecordReader {

@@ -11,8 +11,10 @@ import java.util.Map;
  * date of birth to split, and where it goes (audience, action). Holds raw PII: never log it, never store it.
  */
 public final class RawMember {
-    public final EnumMap<MetaKey, List<String>> values = new EnumMap<>(MetaKey.class);
-    public final EnumMap<MetaKey, List<String>> prehashed = new EnumMap<>(MetaKey.class);
+    /** raw values per key (index: {@link MetaKey#ordinal()}), null where none; see {@link #values(MetaKey)} */
+    private final List<String>[] values = newLists();
+    /** pre-hashed values per key, allocated with the first one (most members have none) */
+    private List<String>[] prehashed;
     /** ISO yyyy-MM-dd (or yyyyMMdd) date of birth, split into DOBY/DOBM/DOBD unless those are given. */
     public String dateOfBirth;
     public String audienceId;
@@ -23,20 +25,51 @@ public final class RawMember {
     public String lduCountry;
     public String lduState;
 
+    @SuppressWarnings("unchecked")
+    private static List<String>[] newLists() { return (List<String>[]) new List<?>[MetaKey.COUNT]; }
+
     public RawMember add(MetaKey key, String raw) {
-        if (raw != null) values.computeIfAbsent(key, k -> new ArrayList<>(1)).add(raw);
+        if (raw != null) append(values, key.ordinal(), raw);
         return this;
     }
 
     public RawMember addPrehashed(MetaKey key, String hash) {
-        if (hash != null) prehashed.computeIfAbsent(key, k -> new ArrayList<>(1)).add(hash);
+        if (hash != null) {
+            if (prehashed == null) prehashed = newLists();
+            append(prehashed, key.ordinal(), hash);
+        }
         return this;
     }
 
+    /** a key's first value is held in an immutable one-element list; a second one makes it an ArrayList */
+    private static void append(List<String>[] lists, int i, String v) {
+        List<String> l = lists[i];
+        if (l == null) {
+            lists[i] = List.of(v);
+        } else {
+            if (!(l instanceof ArrayList)) {
+                l = new ArrayList<>(l);
+                lists[i] = l;
+            }
+            l.add(v);
+        }
+    }
+
+    /** The raw values of a key in the order added (read-only), or null when it has none. */
+    public List<String> values(MetaKey key) { return values[key.ordinal()]; }
+
+    /** The pre-hashed values of a key in the order added (read-only), or null when it has none. */
+    public List<String> prehashed(MetaKey key) { return prehashed == null ? null : prehashed[key.ordinal()]; }
+
     public String first(MetaKey key) {
-        List<String> l = values.get(key);
+        List<String> l = values[key.ordinal()];
         return l == null || l.isEmpty() ? null : l.get(0);
     }
 
-    public Map<MetaKey, List<String>> values() { return values; }
+    /** The raw values per key (a copy). */
+    public Map<MetaKey, List<String>> values() {
+        EnumMap<MetaKey, List<String>> m = new EnumMap<>(MetaKey.class);
+        for (MetaKey k : MetaKey.SCHEMA) if (values[k.ordinal()] != null) m.put(k, values[k.ordinal()]);
+        return m;
+    }
 }

@@ -206,6 +206,7 @@ public final class FieldNormalizer {
         if (dot <= at + 1 || dot == n - 1 || v.charAt(at + 1) == '.') return Result.invalid(INVALID_EMAIL);
         for (int i = 0; i < n; i++) {
             char c = v.charAt(i);
+            if (c > ' ' && c < 0x7f) continue; // printable ASCII: neither whitespace nor a control character
             if (c <= ' ' || Character.isWhitespace(c) || Character.isISOControl(c)) return Result.invalid(INVALID_EMAIL);
         }
         return Result.ok(v);

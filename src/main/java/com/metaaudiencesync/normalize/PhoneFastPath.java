@@ -24,7 +24,16 @@ final class PhoneFastPath {
      * national prefixes it strips. Only regions whose prefix-for-parsing is a plain list of digit strings and
      * that have no transform rule get one.
      */
-    private record Rule(int cc, String ccDigits, String[] prefixes) {
+    private record Rule(int cc, String ccDigits, String[] prefixes, int maxLength, java.util.List<Integer> localLengths, boolean iddFromZero) {
+        /**
+         * The full parser's test on a national number that starts with the region's own calling code: written
+         * with it ({@code 1 212 555 0100} in the US) when the digits are too long for a national number
+         * (testNumberLength(...) == TOO_LONG) and the international prefix cannot match (it starts with 0).
+         */
+        boolean ccWritten(int len) {
+            return iddFromZero && maxLength > 0 && len > maxLength && !localLengths.contains(len);
+        }
+
         boolean blocks(char[] digits, int start, int len) {
             if (digits[start] == '0') return true; // trunk prefix or Italian leading zero: full parser
             for (String p : prefixes) if (startsWith(digits, start, len, p)) return true;
@@ -79,7 +88,23 @@ final class PhoneFastPath {
             for (int i = 0; i < p.length(); i++) if (p.charAt(i) < '0' || p.charAt(i) > '9') return null; // a regex
         }
         int cc = md.getCountryCode();
-        return new Rule(cc, Integer.toString(cc), prefixes);
+        java.util.List<Integer> lengths = md.getGeneralDesc().getPossibleLengthList();
+        int max = lengths.isEmpty() || lengths.get(0) == -1 ? -1 : lengths.get(lengths.size() - 1);
+        String idd = md.getInternationalPrefix();
+        boolean iddFromZero = !idd.isEmpty() && idd.charAt(0) == '0' && !topLevelAlternation(idd);
+        return new Rule(cc, Integer.toString(cc), prefixes, max, java.util.List.copyOf(md.getGeneralDesc().getPossibleLengthLocalOnlyList()), iddFromZero);
+    }
+
+    /** a '|' outside parentheses: the pattern has alternatives that need not start with its first character */
+    private static boolean topLevelAlternation(String regex) {
+        int depth = 0;
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == '|' && depth == 0) return true;
+        }
+        return false;
     }
 
     private PhoneFastPath() {}
@@ -95,7 +120,10 @@ final class PhoneFastPath {
         if (region == null) return len - zeros >= 11 ? international(digits, zeros, len) : null;
         if (zeros > 0) return null; // trunk prefix: the full parser strips it
         Rule r = BY_REGION.get(region);
-        if (r == null || r.blocks(digits, 0, len) || startsWith(digits, 0, len, r.ccDigits())) return null;
+        if (r == null) return null;
+        // the full parser looks for the region's calling code before it strips a national prefix
+        if (startsWith(digits, 0, len, r.ccDigits())) return r.ccWritten(len) ? international(digits, 0, len) : null;
+        if (r.blocks(digits, 0, len)) return null;
         return possibleOrNull(r.cc(), digits, 0, len);
     }
 

@@ -48,6 +48,57 @@ public final class Sha256 {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * A digest and scratch space owned by one thread, passed explicitly (no ThreadLocal lookup per hash): the
+     * file path hashes straight into the stored form (32 raw bytes) without making a hex String.
+     */
+    public static final class Hasher {
+        private final MessageDigest md = DigestUtils.getSha256Digest();
+        private byte[] in = new byte[128];
+
+        /** The 32-byte SHA-256 of the UTF-8 bytes of {@code s}, in a new array. */
+        public byte[] digest(String s) {
+            byte[] out = new byte[32];
+            digest(s, out, 0);
+            return out;
+        }
+
+        /** Writes the 32-byte SHA-256 of the UTF-8 bytes of {@code s} to {@code out[off..off+32)}. */
+        public void digest(String s, byte[] out, int off) {
+            MessageDigest md = this.md;
+            int n = s.length();
+            byte[] b = in;
+            if (n > b.length) b = in = new byte[Math.max(n, 2 * b.length)];
+            int i = 0;
+            for (; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= 128) break;
+                b[i] = (byte) c; // ASCII: these are the UTF-8 bytes
+            }
+            if (i == n) {
+                md.update(b, 0, n);
+            } else {
+                md.update(s.getBytes(StandardCharsets.UTF_8));
+            }
+            try {
+                md.digest(out, off, 32);
+            } catch (java.security.DigestException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Lowercase 64-hex form of a 32-byte digest. */
+    public static String hex(byte[] digest) {
+        byte[] h = new byte[64];
+        for (int i = 0; i < 32; i++) {
+            int b = digest[i] & 0xff;
+            h[2 * i] = HEX[b >>> 4];
+            h[2 * i + 1] = HEX[b & 0xf];
+        }
+        return new String(h, StandardCharsets.ISO_8859_1);
+    }
+
     /** True when {@code s} is exactly 64 hex digits (either case). */
     public static boolean isHex64(String s) {
         if (s == null || s.length() != 64) return false;

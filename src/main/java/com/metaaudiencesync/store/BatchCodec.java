@@ -90,6 +90,77 @@ public final class BatchCodec {
         return p == out.length ? out : java.util.Arrays.copyOf(out, p);
     }
 
+    /**
+     * One row in stored form from cells in schema order: null or "" (tag 0), a 32-byte SHA-256 digest (tag 1), or a
+     * String, stored exactly as {@link #encodeRow} stores it (64 lowercase hex digits as tag 1, anything else as
+     * text). So a row whose hashed cells are digests encodes to the same bytes as the row with their hex Strings.
+     */
+    public static byte[] encodeCells(Object[] cells) {
+        int size = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            Object v = cells[c];
+            if (v == null) size += 1;
+            else if (v instanceof byte[]) size += 33;
+            else size += textSize((String) v);
+        }
+        byte[] out = new byte[size];
+        int p = 0;
+        for (int c = 0; c < MetaKey.COUNT; c++) {
+            Object v = cells[c];
+            if (v == null) {
+                out[p++] = 0;
+            } else if (v instanceof byte[] d) {
+                if (d.length != 32) throw new IllegalArgumentException("a digest cell holds 32 bytes");
+                out[p++] = 1;
+                System.arraycopy(d, 0, out, p, 32);
+                p += 32;
+            } else {
+                p = writeText((String) v, out, p);
+            }
+        }
+        if (p != size) throw new IllegalStateException("row size");
+        return out;
+    }
+
+    /** stored size of a String cell (see {@link #writeText}) */
+    private static int textSize(String v) {
+        int n = v.length();
+        if (n == 0) return 1;
+        if (n == 64 && isLowerHex64(v)) return 33;
+        int u = n;
+        for (int i = 0; i < n; i++) {
+            if (v.charAt(i) >= 128) { u = v.getBytes(StandardCharsets.UTF_8).length; break; }
+        }
+        return 1 + varintLength(u) + u;
+    }
+
+    /** a String cell as {@link #writeRow} writes it, into a buffer sized by {@link #textSize} */
+    private static int writeText(String v, byte[] out, int p) {
+        int n = v.length();
+        if (n == 0) {
+            out[p++] = 0;
+            return p;
+        }
+        if (n == 64 && isLowerHex64(v)) {
+            out[p++] = 1;
+            for (int i = 0; i < 64; i += 2) out[p++] = (byte) ((HEX_VAL[v.charAt(i)] << 4) | HEX_VAL[v.charAt(i + 1)]);
+            return p;
+        }
+        boolean ascii = true;
+        for (int i = 0; i < n && ascii; i++) ascii = v.charAt(i) < 128;
+        out[p++] = 2;
+        if (ascii) {
+            p = putVarint(out, p, n);
+            for (int i = 0; i < n; i++) out[p++] = (byte) v.charAt(i);
+        } else {
+            byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            p = putVarint(out, p, b.length);
+            System.arraycopy(b, 0, out, p, b.length);
+            p += b.length;
+        }
+        return p;
+    }
+
     /** the stored size of a row when its 64-character cells are hashes (the usual case; text cells grow the buffer) */
     static int rowEstimate(String[] row) {
         int cap = 0;
@@ -185,6 +256,11 @@ public final class BatchCodec {
         }
 
         public void writeRow(com.fasterxml.jackson.core.JsonGenerator g, Extra extra) throws java.io.IOException {
+            if (extra == null && rowJson()) {
+                g.writeRawValue(rowBytes); // the row's JSON as one raw value: same bytes, one generator call per row
+                read++;
+                return;
+            }
             g.writeStartArray();
             for (int c = 0; c < cells; c++) {
                 byte tag = d[p++];
@@ -211,6 +287,55 @@ public final class BatchCodec {
         }
 
         private final byte[] hexBuf = new byte[64];
+        private final RawRow rowBytes = new RawRow();
+
+        /**
+         * The next row as the JSON the generator would write for it ({@code ["<hex>","",...]}), into {@link #rowBytes}.
+         * False (nothing consumed) when a text cell holds anything but printable ASCII without '"' and '\\': those rows
+         * go through the generator, which escapes them.
+         */
+        private boolean rowJson() {
+            int q = p;
+            byte[] b = rowBytes.buf;
+            int need = 2 + cells * 67;
+            if (b.length < need) b = rowBytes.buf = new byte[Math.max(need, 2 * b.length)];
+            int o = 0;
+            b[o++] = '[';
+            for (int c = 0; c < cells; c++) {
+                if (c > 0) b[o++] = ',';
+                byte tag = d[q++];
+                b[o++] = '"';
+                if (tag == 1) {
+                    for (int i = 0; i < 32; i += 4) {
+                        LONG_BE.set(b, o, hex8((int) INT_BE.get(d, q)));
+                        q += 4;
+                        o += 8;
+                    }
+                } else if (tag != 0) {
+                    int shift = 0, len = 0;
+                    while (true) {
+                        int x = d[q++] & 0xff;
+                        len |= (x & 0x7f) << shift;
+                        if ((x & 0x80) == 0) break;
+                        shift += 7;
+                    }
+                    if (b.length - o < len + 3 + 67 * (cells - c)) {
+                        b = rowBytes.buf = java.util.Arrays.copyOf(b, Math.max(2 * b.length, o + len + 3 + 67 * (cells - c)));
+                    }
+                    for (int i = 0; i < len; i++) {
+                        byte x = d[q + i];
+                        if (x < 0x20 || x == '"' || x == '\\' || x == 0x7f) return false; // also every non-ASCII byte (negative)
+                        b[o++] = x;
+                    }
+                    q += len;
+                }
+                b[o++] = '"';
+            }
+            b[o++] = ']';
+            rowBytes.len = o;
+            p = q;
+            return true;
+        }
 
         private String nextCell() {
             byte tag = d[p++];
@@ -244,6 +369,63 @@ public final class BatchCodec {
                 if ((b & 0x80) == 0) return v;
                 shift += 7;
             }
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle INT_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** the 8 lowercase hex digits of 4 bytes (big-endian), as 8 ASCII bytes in a big-endian long: no table lookups */
+    static long hex8(int x) {
+        long v = x & 0xFFFFFFFFL;
+        v = ((v & 0xFFFF0000L) << 16) | (v & 0xFFFFL);
+        v = ((v & 0x0000FF000000FF00L) << 8) | (v & 0x000000FF000000FFL);
+        v = ((v & 0x00F000F000F000F0L) << 4) | (v & 0x000F000F000F000FL); // one nibble per byte, in order
+        long letters = ((v + 0x0606060606060606L) >>> 4) & 0x0101010101010101L; // 1 where the nibble is 10..15
+        return v + 0x3030303030303030L + letters * ('a' - '0' - 10);
+    }
+
+    /** byte value * 2 -> its two lowercase hex digits */
+    private static final byte[] HEX_PAIRS = new byte[512];
+    static {
+        for (int i = 0; i < 256; i++) {
+            HEX_PAIRS[2 * i] = HEX_BYTES[i >>> 4];
+            HEX_PAIRS[2 * i + 1] = HEX_BYTES[i & 0xf];
+        }
+    }
+
+    /** A row's JSON as raw bytes for {@code JsonGenerator.writeRawValue}: plain ASCII that needs no escaping. */
+    private static final class RawRow implements com.fasterxml.jackson.core.SerializableString {
+        byte[] buf = new byte[2048];
+        int len;
+
+        @Override public String getValue() { return new String(buf, 0, len, StandardCharsets.ISO_8859_1); }
+        @Override public int charLength() { return len; }
+        @Override public char[] asQuotedChars() { return getValue().toCharArray(); }
+        @Override public byte[] asUnquotedUTF8() { return java.util.Arrays.copyOf(buf, len); }
+        @Override public byte[] asQuotedUTF8() { return asUnquotedUTF8(); }
+        @Override public int appendQuotedUTF8(byte[] out, int off) { return appendUnquotedUTF8(out, off); }
+        @Override public int appendQuoted(char[] out, int off) { return appendUnquoted(out, off); }
+        @Override public int appendUnquotedUTF8(byte[] out, int off) {
+            if (len > out.length - off) return -1;
+            System.arraycopy(buf, 0, out, off, len);
+            return len;
+        }
+        @Override public int appendUnquoted(char[] out, int off) {
+            if (len > out.length - off) return -1;
+            for (int i = 0; i < len; i++) out[off + i] = (char) buf[i];
+            return len;
+        }
+        @Override public int writeQuotedUTF8(java.io.OutputStream out) throws java.io.IOException { return writeUnquotedUTF8(out); }
+        @Override public int writeUnquotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+            out.write(buf, 0, len);
+            return len;
+        }
+        @Override public int putQuotedUTF8(java.nio.ByteBuffer out) { return putUnquotedUTF8(out); }
+        @Override public int putUnquotedUTF8(java.nio.ByteBuffer out) {
+            if (len > out.remaining()) return -1;
+            out.put(buf, 0, len);
+            return len;
         }
     }
 

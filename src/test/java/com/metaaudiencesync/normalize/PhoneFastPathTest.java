@@ -69,4 +69,48 @@ class PhoneFastPathTest {
             same(sb.toString(), countries[rnd.nextInt(countries.length)]);
         }
     }
+
+    /** numbers written with the region's own calling code but no '+' ("1 212 555 0100" in the US), and the bench's formats */
+    @Test
+    void sameAsFullParserForNumbersWrittenWithTheirCallingCode() {
+        Random rnd = new Random(7);
+        String[] regions = {"us", "ca", "gb", "de", "fr", "ru", "in", "au", "br", "it", "jp", "mx", "nl", "es", "ch", "at", "ie", "nz", "za", "sg"};
+        for (int i = 0; i < 40_000; i++) {
+            String rc = regions[rnd.nextInt(regions.length)];
+            int cc = PHONES.getCountryCodeForRegion(rc.toUpperCase(Locale.ROOT));
+            StringBuilder sb = new StringBuilder();
+            if (rnd.nextInt(4) != 0) sb.append(cc);
+            int len = 6 + rnd.nextInt(10);
+            for (int j = 0; j < len; j++) {
+                sb.append((char) ('0' + rnd.nextInt(10)));
+                if (rnd.nextInt(6) == 0) sb.append(rnd.nextBoolean() ? ' ' : '-');
+            }
+            String country = rnd.nextInt(5) == 0 ? null : rc;
+            same(sb.toString(), country);
+        }
+    }
+
+    @Test
+    void benchFormatsTakeTheShortcut() {
+        String[] us = {"(212) 555-0100", "+1 212 555 0100", "212-555-0100", "12125550100"};
+        for (String raw : us) {
+            assertTrue(shortcut(raw, "US"), raw);
+            same(raw, "us");
+        }
+        assertTrue(shortcut("+44 20 7946 0123", "GB"));
+        same("+44 20 7946 0123", "gb");
+    }
+
+    private static boolean shortcut(String raw, String region) {
+        char[] d = new char[raw.length()];
+        int len = 0;
+        boolean plus = false;
+        for (char c : raw.toCharArray()) {
+            if (c >= '0' && c <= '9') d[len++] = c;
+            else if (c == '+' && len == 0) plus = true;
+        }
+        int zeros = 0;
+        while (zeros < len && d[zeros] == '0') zeros++;
+        return PhoneFastPath.tryNormalize(d, len, zeros, plus, region, null) != null;
+    }
 }

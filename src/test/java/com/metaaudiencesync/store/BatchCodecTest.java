@@ -88,4 +88,69 @@ class BatchCodecTest {
         }
         assertThat(a.toString("UTF-8")).isEqualTo(b.toString("UTF-8"));
     }
+
+    @Test
+    void streamedJsonOfManyRowsWithAwkwardTextEqualsTheGeneratorsJson() throws Exception {
+        String[] texts = {"cus_1", "a\"b", "back\\slash", "tab\there", "Zoë", "\u0001", "del\u007f", "/slash", "日本", "x".repeat(300), "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789"};
+        Random rnd = new Random(11);
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            String[] row = new String[MetaKey.COUNT];
+            for (int c = 0; c < row.length; c++) {
+                int k = rnd.nextInt(4);
+                row[c] = k == 0 ? "" : k == 1 ? texts[rnd.nextInt(texts.length)] : Sha256.hex("v" + rnd.nextInt(1000));
+            }
+            rows.add(row);
+        }
+        byte[] stored = BatchCodec.encode(rows);
+        for (boolean ldu : new boolean[]{false, true}) {
+            ByteArrayOutputStream a = new ByteArrayOutputStream(), b = new ByteArrayOutputStream();
+            try (JsonGenerator g = JSON.createGenerator(a)) {
+                g.writeStartObject();
+                com.metaaudiencesync.send.RequestBodies.payload(g, stored, ldu ? "1,1000" : null);
+                g.writeEndObject();
+            }
+            try (JsonGenerator g = JSON.createGenerator(b)) {
+                g.writeStartObject();
+                g.writeObjectFieldStart("payload");
+                g.writeArrayFieldStart("schema");
+                for (MetaKey k : MetaKey.SCHEMA) g.writeString(k.name());
+                if (ldu) {
+                    g.writeString("DATA_PROCESSING_OPTIONS");
+                    g.writeString("DATA_PROCESSING_OPTIONS_COUNTRY");
+                    g.writeString("DATA_PROCESSING_OPTIONS_STATE");
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data");
+                for (String[] row : BatchCodec.decode(stored)) {
+                    g.writeStartArray();
+                    for (String c : row) g.writeString(c);
+                    if (ldu) {
+                        g.writeStartArray();
+                        g.writeString("LDU");
+                        g.writeEndArray();
+                        g.writeNumber(1);
+                        g.writeNumber(1000);
+                    }
+                    g.writeEndArray();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            assertThat(a.toByteArray()).isEqualTo(b.toByteArray());
+        }
+    }
+
+    @Test
+    void hex8GivesTheLowercaseHexDigits() {
+        Random rnd = new Random(5);
+        for (int i = 0; i < 200_000; i++) {
+            int x = i < 256 ? i * 0x01010101 : rnd.nextInt();
+            long v = BatchCodec.hex8(x);
+            byte[] b = new byte[8];
+            for (int k = 0; k < 8; k++) b[k] = (byte) (v >>> (56 - 8 * k));
+            assertThat(new String(b, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(String.format("%08x", x));
+        }
+    }
 }
