@@ -73,6 +73,26 @@ public class SyncProperties {
         public void setRemoveBatchSize(int v) { removeBatchSize = v; }
     }
 
+    private final File file = new File();
+    public File getFile() { return file; }
+
+    /** sync.file.*: the inbox consumer's poll-delay/read-lock settings are read by routes/intake-file.camel.yaml */
+    public static class File {
+        /** a file's batches waiting for Meta above which reading pauses (backpressure); 0 = no bound */
+        private int maxQueuedBatches = 20;
+        private long pollDelay = 500;
+        private long readLockCheckInterval = 500;
+        private long readLockTimeout = 20000;
+        public int getMaxQueuedBatches() { return maxQueuedBatches; }
+        public void setMaxQueuedBatches(int v) { maxQueuedBatches = v; }
+        public long getPollDelay() { return pollDelay; }
+        public void setPollDelay(long v) { pollDelay = v; }
+        public long getReadLockCheckInterval() { return readLockCheckInterval; }
+        public void setReadLockCheckInterval(long v) { readLockCheckInterval = v; }
+        public long getReadLockTimeout() { return readLockTimeout; }
+        public void setReadLockTimeout(long v) { readLockTimeout = v; }
+    }
+
     public static class Webhook {
         private String secret;
         private String token;

@@ -285,6 +285,32 @@ public class FileIntake implements DeliveryListener {
         Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq).withLdu(g.ldu());
         if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
+        if (!held) waitForSending(run, seq);
+    }
+
+    /**
+     * Backpressure: reading stops while more than {@code sync.file.max-queued-batches} of this file's batches wait
+     * for Meta, so a fast intake cannot run far ahead of the sender. That bounds the database (a 10 M-row file
+     * no longer sits in mas_batch as a whole) and the size of the database's commits (H2, in a small heap, failed
+     * to allocate a ~30 MB commit buffer when batches were stored much faster than they were sent). The claim's
+     * lease is renewed while waiting. Not for replace files: their batches are held until the file is read.
+     */
+    private void waitForSending(IntakeRun run, int committed) {
+        int max = sync.getFile().getMaxQueuedBatches();
+        if (max <= 0) return;
+        long lastRenew = System.nanoTime();
+        while (committed - intakes.batchesSettled(run.key) > max) {
+            if (System.nanoTime() - lastRenew > 5_000_000_000L) {
+                intakes.renew(run.key);
+                lastRenew = System.nanoTime();
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** End of the file: partial batches stored, replace sessions released, file moved, report written. */

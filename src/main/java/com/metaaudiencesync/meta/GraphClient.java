@@ -77,12 +77,14 @@ public class GraphClient {
         return postJson(path, 1 << 16, writer);
     }
 
-    /** @param sizeHint expected body size in bytes: the body is built once in a buffer of that size (it grows if needed) */
+    /** @param sizeHint expected body size in bytes (no longer needed: the body is kept in 64 KB blocks as it is written) */
     public GraphResponse postJson(String path, int sizeHint, BodyWriter writer) throws IOException {
-        Buffer body = body(writer, sizeHint);
+        Blocks body = body(writer);
+        // the body in 64 KB blocks, with its length (Content-Length as before): no multi-megabyte array, which
+        // G1 allocates as a humongous object, and no copy of the body by the HTTP client
         return send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array(), 0, body.size())).build());
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArrays(body.blocks()), body.size())).build());
     }
 
     /** Writes the JSON body a POST would carry, without credentials, to {@code out} (dry-run outbox). */
@@ -95,10 +97,47 @@ public class GraphClient {
         }
     }
 
-    /** A byte buffer whose array is handed to the HTTP client as is (no copy of a multi-megabyte body). */
-    private static final class Buffer extends ByteArrayOutputStream {
-        Buffer(int size) { super(size); }
-        byte[] array() { return buf; }
+    /** An output stream that keeps what is written in 64 KB blocks (the last one trimmed by {@link #blocks()}). */
+    static final class Blocks extends java.io.OutputStream {
+        private static final int BLOCK = 1 << 16;
+        private final java.util.List<byte[]> full = new java.util.ArrayList<>();
+        private byte[] cur = new byte[BLOCK];
+        private int pos;
+        private long size;
+
+        @Override public void write(int b) {
+            if (pos == BLOCK) next();
+            cur[pos++] = (byte) b;
+            size++;
+        }
+
+        @Override public void write(byte[] b, int off, int len) {
+            while (len > 0) {
+                if (pos == BLOCK) next();
+                int n = Math.min(len, BLOCK - pos);
+                System.arraycopy(b, off, cur, pos, n);
+                pos += n;
+                off += n;
+                len -= n;
+                size += n;
+            }
+        }
+
+        private void next() {
+            full.add(cur);
+            cur = new byte[BLOCK];
+            pos = 0;
+        }
+
+        long size() { return size; }
+
+        /** the blocks in order, the last one cut to what was written */
+        java.util.List<byte[]> blocks() {
+            java.util.List<byte[]> l = new java.util.ArrayList<>(full.size() + 1);
+            l.addAll(full);
+            if (pos > 0) l.add(java.util.Arrays.copyOf(cur, pos));
+            return l;
+        }
     }
 
     /** The JSON body a POST would carry, without credentials (what dry-run writes to the outbox). */
@@ -116,8 +155,8 @@ public class GraphClient {
         }
     }
 
-    private Buffer body(BodyWriter writer, int sizeHint) throws IOException {
-        Buffer out = new Buffer(Math.max(1024, sizeHint));
+    private Blocks body(BodyWriter writer) throws IOException {
+        Blocks out = new Blocks();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             writer.write(g);

@@ -84,6 +84,12 @@ public class IntakeStore {
 
     public void releaseGroup(String groupKey) { batches.releaseGroup(groupKey); }
 
+    /** Batches of this intake that Meta acknowledged or that were dead-lettered (the rest are still queued). */
+    public long batchesSettled(String key) {
+        List<Long> l = jdbc.queryForList("SELECT batches_sent + batches_dead FROM mas_intake WHERE intake_key=?", Long.class, key);
+        return l.isEmpty() || l.get(0) == null ? 0 : l.get(0);
+    }
+
     public void markRead(String key, long read, long accepted, long rejected, String reportJson, String reportPath) {
         jdbc.update("UPDATE mas_intake SET status='READ', rows_read=?, rows_accepted=?, rows_rejected=?, report_json=?, report_path=? WHERE intake_key=?",
                 read, accepted, rejected, reportJson, reportPath, key);
