@@ -198,7 +198,7 @@ while read -r n mode read_ rows_out fake_rows secs cpu before after hwm startup 
 done < "$RESULTS"
 if [[ ${BENCH_WEBHOOK:-1} == 1 && -f "$TCLS/com/metaaudiencesync/bench/WebhookLoad.class" ]]; then
   echo "webhook intake (WebhookLoad, in-process service in dry-run):"
-  (cd "$WORK" && java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=20 2>/dev/null | grep -vE '^\s*$| (WARN|INFO|DEBUG) ' | sed 's/^/  /') || echo "  webhook run failed"
+  (cd "$WORK" && java -Xmx512m -cp "$CP" com.metaaudiencesync.bench.WebhookLoad --seconds=10 2>/dev/null | grep -vE '^\s*$| (WARN|INFO|DEBUG) ' | sed 's/^/  /') || echo "  webhook run failed"
 elif [[ ${BENCH_WEBHOOK:-1} == 1 ]]; then
   echo "webhook: WebhookLoad.class not found (run mvn -DskipTests package first)"
 fi
