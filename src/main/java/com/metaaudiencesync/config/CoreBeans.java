@@ -78,9 +78,24 @@ public class CoreBeans {
                 // per database, so ids stay in insertion order; after a crash they go on above the range (a gap).
                 // Not on PostgreSQL, where a cache is per connection and would interleave ids of concurrent inserts.
                 try (java.sql.Statement st = c.createStatement()) { st.execute("ALTER TABLE mas_pending ALTER COLUMN id SET CACHE 10000"); }
+                h2LobPayloads(c);
             }
         } catch (java.sql.SQLException e) {
             log.warn("could not set H2 WRITE_DELAY 0 (commits may be lost on a hard kill): {}", e.getMessage());
+        }
+    }
+
+    static void h2LobPayloads(java.sql.Connection c) throws java.sql.SQLException {
+        for (String table : new String[] {"MAS_BATCH", "MAS_DEAD_LETTER"}) {
+            String type = null;
+            try (java.sql.PreparedStatement ps = c.prepareStatement(
+                    "SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME=? AND COLUMN_NAME='PAYLOAD'")) {
+                ps.setString(1, table);
+                try (java.sql.ResultSet rs = ps.executeQuery()) { if (rs.next()) type = rs.getString(1); }
+            }
+            if (type != null && !type.contains("LARGE OBJECT")) {
+                try (java.sql.Statement st = c.createStatement()) { st.execute("ALTER TABLE " + table + " ALTER COLUMN payload SET DATA TYPE BLOB"); }
+            }
         }
     }
 

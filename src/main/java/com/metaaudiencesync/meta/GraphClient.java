@@ -84,7 +84,7 @@ public class GraphClient {
         // G1 allocates as a humongous object, and no copy of the body by the HTTP client
         return send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArrays(body.blocks()), body.size())).build());
+                .POST(HttpRequest.BodyPublishers.fromPublisher(new BlockPublisher(body.blocks()), body.size())).build());
     }
 
     /** Writes the JSON body a POST would carry, without credentials, to {@code out} (dry-run outbox). */
@@ -137,6 +137,51 @@ public class GraphClient {
             l.addAll(full);
             if (pos > 0) l.add(java.util.Arrays.copyOf(cur, pos));
             return l;
+        }
+    }
+
+    /**
+     * Publishes the blocks as they are (ByteBuffer.wrap, no copy). The JDK's ofByteArrays copies every array into
+     * 16 KB buffers: 6.6 MB more garbage per 10 000-row batch.
+     */
+    static final class BlockPublisher implements java.util.concurrent.Flow.Publisher<java.nio.ByteBuffer> {
+        private final java.util.List<byte[]> blocks;
+
+        BlockPublisher(java.util.List<byte[]> blocks) { this.blocks = blocks; }
+
+        @Override
+        public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> s) {
+            s.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                private final java.util.concurrent.atomic.AtomicLong demand = new java.util.concurrent.atomic.AtomicLong();
+                private final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
+                private int next;
+                private volatile boolean done;
+
+                @Override
+                public void request(long n) {
+                    if (done) return;
+                    if (n <= 0) {
+                        done = true;
+                        s.onError(new IllegalArgumentException("non-positive request: " + n));
+                        return;
+                    }
+                    demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+                    if (wip.getAndIncrement() != 0) return; // another call is draining: it sees the new demand
+                    do {
+                        while (!done && demand.get() > 0 && next < blocks.size()) {
+                            demand.decrementAndGet();
+                            s.onNext(java.nio.ByteBuffer.wrap(blocks.get(next++)));
+                        }
+                        if (!done && next == blocks.size()) {
+                            done = true;
+                            s.onComplete();
+                        }
+                    } while (wip.decrementAndGet() != 0);
+                }
+
+                @Override
+                public void cancel() { done = true; }
+            });
         }
     }
 
