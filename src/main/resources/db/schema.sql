@@ -1,4 +1,6 @@
--- One schema for H2 and PostgreSQL (BYTEA is BINARY VARYING on H2, stored in-row; portable types only).
+-- One schema for H2 and PostgreSQL (portable types only). On H2, CoreBeans.h2Durability then turns the batch
+-- payload columns into BLOBs (stored apart from the row: a claim or a delete does not rewrite a 3 MB row) and
+-- drops the mas_pending_key index (the pending table is small and read in id order).
 -- Where a row lives between intake and Meta (see README "Where a row lives"):
 --   mas_pending  : webhook rows accepted (202) but not yet grouped into a batch
 --   mas_batch    : batches of hashed rows waiting for / being sent to Meta

@@ -42,15 +42,32 @@ public class PendingStore {
         long now = System.currentTimeMillis();
         List<Object[]> args = new ArrayList<>(rows.size());
         for (PendingRow r : rows) {
-            try {
                 args.add(new Object[]{r.audience().key(), r.audience().id(), r.audience().name(), r.action().name(),
-                        JSON.writeValueAsString(r.row()), r.source(), now, r.ldu()});
+                        encodeRow(r.row()), r.source(), now, r.ldu()});
+        }
+        tx.executeWithoutResult(s -> jdbc.batchUpdate(
+                "INSERT INTO mas_pending(audience_key, audience_id, audience_name, action, row_data, source, created_at, ldu) VALUES (?,?,?,?,?,?,?,?)", args));
+    }
+
+    /**
+     * A row as stored in row_data: "b" + Base64 of its {@link BatchCodec#encodeRow} form (a 32-byte digest per hash,
+     * 44 characters instead of the 64 hex digits of JSON, and copied into a batch without decoding). Rows written
+     * by older versions are JSON arrays ("[...]") and are still read.
+     */
+    static String encodeRow(String[] row) {
+        return "b" + java.util.Base64.getEncoder().encodeToString(BatchCodec.encodeRow(row));
+    }
+
+    static void addRow(BatchCodec.Writer w, String data) {
+        if (data.startsWith("b")) {
+            w.addEncoded(java.util.Base64.getDecoder().decode(data.substring(1)));
+        } else {
+            try {
+                w.add(JSON.readValue(data, ROW));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        tx.executeWithoutResult(s -> jdbc.batchUpdate(
-                "INSERT INTO mas_pending(audience_key, audience_id, audience_name, action, row_data, source, created_at, ldu) VALUES (?,?,?,?,?,?,?,?)", args));
     }
 
     public long count() {
@@ -73,6 +90,14 @@ public class PendingStore {
     /** Moves every group that is full or old enough into batches. @return batches created */
     public int flush(int batchSize, long timeoutMillis) {
         long now = System.currentTimeMillis();
+        // nothing is due while fewer rows than a batch wait and the oldest row (the lowest id) is younger than the
+        // timeout: two index lookups instead of grouping the whole table every flush period
+        Number total = jdbc.queryForObject("SELECT COUNT(*) FROM mas_pending", Number.class);
+        if (total == null || total.longValue() == 0) return 0;
+        if (total.longValue() < batchSize) {
+            List<Long> oldest = jdbc.queryForList("SELECT created_at FROM mas_pending WHERE id=(SELECT MIN(id) FROM mas_pending)", Long.class);
+            if (!oldest.isEmpty() && oldest.get(0) > now - timeoutMillis) return 0;
+        }
         List<Map<String, Object>> groups = jdbc.queryForList(
                 "SELECT audience_key, action, COALESCE(ldu, '') AS ldu, COUNT(*) AS n, MIN(created_at) AS oldest, MIN(id) AS first_id FROM mas_pending"
                         + " GROUP BY audience_key, action, COALESCE(ldu, '') ORDER BY MIN(id)");
@@ -95,29 +120,28 @@ public class PendingStore {
 
     private int takeBatch(String key, String action, String ldu, int batchSize) {
         Integer n = tx.execute(s -> {
-            List<Map<String, Object>> rows = jdbc.queryForList(
-                    "SELECT id, audience_id, audience_name, row_data, source FROM mas_pending WHERE audience_key=? AND action=? AND COALESCE(ldu, '')=?"
-                            + " ORDER BY id FETCH FIRST " + batchSize + " ROWS ONLY", key, action, ldu);
-            if (rows.isEmpty()) return 0;
-            List<String[]> data = new ArrayList<>(rows.size());
-            List<Object[]> ids = new ArrayList<>(rows.size());
-            for (Map<String, Object> r : rows) {
-                try {
-                    data.add(JSON.readValue((String) r.get("row_data"), ROW));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                ids.add(new Object[]{((Number) r.get("id")).longValue()});
-            }
-            int[] del = jdbc.batchUpdate("DELETE FROM mas_pending WHERE id=?", ids);
-            for (int d : del) {
-                if (d == 0) { s.setRollbackOnly(); return -1; } // another instance took them first
-            }
-            Map<String, Object> first = rows.get(0);
-            AudienceRef ref = new AudienceRef((String) first.get("audience_id"), (String) first.get("audience_name"));
-            batches.insert(Batch.newBatch(ref, Action.valueOf(action), data.size(), BatchCodec.encode(data), (String) first.get("source"))
+            BatchCodec.Writer w = new BatchCodec.Writer(batchSize);
+            long[] range = {Long.MAX_VALUE, Long.MIN_VALUE};
+            Object[][] first = new Object[1][];
+            jdbc.query("SELECT id, audience_id, audience_name, row_data, source FROM mas_pending WHERE audience_key=? AND action=? AND COALESCE(ldu, '')=?"
+                    + " ORDER BY id FETCH FIRST " + batchSize + " ROWS ONLY", rs -> {
+                long id = rs.getLong(1);
+                range[0] = Math.min(range[0], id);
+                range[1] = Math.max(range[1], id);
+                if (first[0] == null) first[0] = new Object[]{rs.getString(2), rs.getString(3), rs.getString(5)};
+                addRow(w, rs.getString(4));
+            }, key, action, ldu);
+            if (w.rowCount() == 0) return 0;
+            // the rows read are exactly the group's rows in [first id, last id]: one range delete, checked by its
+            // count. A row of that range committed after the read (an older id, a slower transaction) makes the
+            // count differ: nothing is taken, the next flush reads again
+            int deleted = jdbc.update("DELETE FROM mas_pending WHERE audience_key=? AND action=? AND COALESCE(ldu, '')=? AND id BETWEEN ? AND ?",
+                    key, action, ldu, range[0], range[1]);
+            if (deleted != w.rowCount()) { s.setRollbackOnly(); return -1; } // another instance took them, or a late row
+            AudienceRef ref = new AudienceRef((String) first[0][0], (String) first[0][1]);
+            batches.insert(Batch.newBatch(ref, Action.valueOf(action), w.rowCount(), w.toBytes(), (String) first[0][2])
                     .withLdu(ldu.isEmpty() ? null : ldu), false);
-            return data.size();
+            return w.rowCount();
         });
         return n == null ? 0 : n;
     }

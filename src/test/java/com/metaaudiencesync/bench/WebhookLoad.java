@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -cp target/classes:target/test-classes:$(cat cp.txt) com.metaaudiencesync.bench.WebhookLoad \
- *      [--url=http://127.0.0.1:8081] [--singles=100000] [--batches=200] [--batch-size=500] [--connections=32] [--seconds=15]
+ *      [--url=http://127.0.0.1:8081] [--singles=100000] [--batches=200] [--batch-size=500] [--connections=32] [--seconds=15] [--warmup=10] [--shapes=identify,native,batch]
  * </pre>
  * Without --url it starts the service in-process (dry-run, H2 file database under target/bench, the dedicated
  * webhook listener on a free port) and measures both the listener and server.port. Prints requests/s and
@@ -37,6 +37,10 @@ public final class WebhookLoad {
         int batchSize = Math.min(5_000, Integer.parseInt(arg(args, "batch-size", "500")));
         int conns = Math.min(256, Integer.parseInt(arg(args, "connections", arg(args, "threads", "32"))));
         long seconds = Math.min(300, Long.parseLong(arg(args, "seconds", "15")));
+        // each shape runs unmeasured this long first: a fresh JVM compiles (and recompiles) the request path for
+        // tens of seconds, and a running service has long done that
+        long warmup = Math.min(300, Long.parseLong(arg(args, "warmup", "10")));
+        List<String> shapes = List.of(arg(args, "shapes", "identify,native,batch").split(","));
 
         ConfigurableApplicationContext app = null;
         List<String[]> targets = new ArrayList<>();
@@ -58,10 +62,14 @@ public final class WebhookLoad {
                 URI base = URI.create(t[1]);
                 if (!InetAddress.getByName(base.getHost()).isLoopbackAddress()) throw new IllegalArgumentException("loopback only: " + base.getHost());
                 String label = t[0].isEmpty() ? "" : t[0] + " ";
-                run(base, "/webhooks/segment", 20_000, 1, conns, 10, false); // warm-up (JIT)
-                print(label + "segment identify x1", run(base, "/webhooks/segment", singles, 1, conns, seconds, false));
-                print(label + "native member x1", run(base, "/webhooks/members", singles, 1, conns, seconds, true));
-                print(label + "segment batch x" + batchSize, run(base, "/webhooks/segment", batches, batchSize, Math.min(conns, 4), seconds, false));
+                if (warmup > 0) { // warm-up (JIT), not printed
+                    if (shapes.contains("identify")) run(base, "/webhooks/segment", singles, 1, conns, warmup, false);
+                    if (shapes.contains("native")) run(base, "/webhooks/members", singles, 1, conns, warmup, true);
+                    if (shapes.contains("batch")) run(base, "/webhooks/segment", batches, batchSize, Math.min(conns, 4), warmup, false);
+                }
+                if (shapes.contains("identify")) print(label + "segment identify x1", run(base, "/webhooks/segment", singles, 1, conns, seconds, false));
+                if (shapes.contains("native")) print(label + "native member x1", run(base, "/webhooks/members", singles, 1, conns, seconds, true));
+                if (shapes.contains("batch")) print(label + "segment batch x" + batchSize, run(base, "/webhooks/segment", batches, batchSize, Math.min(conns, 4), seconds, false));
             }
         } finally {
             if (app != null) app.close();

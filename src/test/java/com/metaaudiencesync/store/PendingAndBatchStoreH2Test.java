@@ -1,0 +1,147 @@
+package com.metaaudiencesync.store;
+
+import com.metaaudiencesync.model.Action;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.init.ScriptUtils;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The stores on a real H2 file database, set up as the application sets it up (schema.sql, then the H2-only
+ * statements of CoreBeans): batch payloads in a BLOB column, pending webhook rows in their compact form.
+ */
+class PendingAndBatchStoreH2Test {
+    @TempDir Path dir;
+    JdbcTemplate jdbc;
+    TransactionTemplate tx;
+    BatchStore batches;
+    PendingStore pending;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
+        ds.setUser("sa");
+        try (Connection c = ds.getConnection()) {
+            ScriptUtils.executeSqlScript(c, new ClassPathResource("db/schema.sql"));
+        }
+        jdbc = new JdbcTemplate(ds);
+        tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
+        com.metaaudiencesync.config.CoreBeans.h2Durability(jdbc);
+        batches = new BatchStore(jdbc, tx, "test-instance", 60_000);
+        pending = new PendingStore(jdbc, tx, batches);
+    }
+
+    static String hex(int i) {
+        return String.format("%064x", i);
+    }
+
+    static String[] row(int i) {
+        String[] r = new String[com.metaaudiencesync.model.MetaKey.COUNT];
+        java.util.Arrays.fill(r, "");
+        r[0] = hex(i);
+        r[1] = hex(i + 1_000_000);
+        return r;
+    }
+
+    @Test
+    void payloadColumnIsABlobAndAMultiMegabytePayloadRoundTrips() {
+        assertThat(jdbc.queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME='MAS_BATCH' AND COLUMN_NAME='PAYLOAD'", String.class))
+                .isEqualTo("BINARY LARGE OBJECT");
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) rows.add(row(i));
+        byte[] payload = BatchCodec.encode(rows);
+        assertThat(payload.length).isGreaterThan(500_000);
+        batches.insert(Batch.newBatch(AudienceRef.ofName("big"), Action.ADD, rows.size(), payload, "test"), false);
+        List<Batch> claimed = batches.claimReady(2, List.of());
+        assertThat(claimed).hasSize(1);
+        assertThat(claimed.get(0).payload()).isEqualTo(payload);
+        // a dead letter keeps the same bytes, and a replay brings them back
+        batches.deadLetter(claimed.get(0), "test", "test", 1);
+        assertThat(batches.replayDeadLetters(null)).isEqualTo(1);
+        assertThat(batches.claimReady(2, List.of()).get(0).payload()).isEqualTo(payload);
+    }
+
+    @Test
+    void pendingRowsBecomeOneBatchWithTheSameCellsIncludingRowsStoredAsJsonByOlderVersions() {
+        AudienceRef a = AudienceRef.ofName("mixed");
+        jdbc.update("INSERT INTO mas_pending(audience_key, audience_name, action, row_data, source, created_at) VALUES (?,?,?,?,?,?)",
+                a.key(), a.name(), "ADD", "[\"" + hex(7) + "\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"]", "old", 1L);
+        List<PendingStore.PendingRow> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) rows.add(new PendingStore.PendingRow(a, Action.ADD, row(i), "webhook"));
+        pending.append(rows);
+        assertThat(jdbc.queryForObject("SELECT row_data FROM mas_pending WHERE source='webhook' ORDER BY id FETCH FIRST 1 ROWS ONLY", String.class))
+                .startsWith("b").hasSizeLessThan(140);
+
+        assertThat(pending.flush(100, 0)).isEqualTo(1);
+        assertThat(pending.count()).isZero();
+        Batch b = batches.claimReady(1, List.of()).get(0);
+        List<String[]> decoded = BatchCodec.decode(b.payload());
+        assertThat(decoded).hasSize(6);
+        assertThat(decoded.get(0)[0]).isEqualTo(hex(7));
+        for (int i = 0; i < 5; i++) assertThat(decoded.get(i + 1)).containsExactly(row(i));
+    }
+
+    @Test
+    void nothingIsFlushedBeforeABatchIsFullOrTheOldestRowIsOldEnough() {
+        AudienceRef a = AudienceRef.ofName("wait");
+        List<PendingStore.PendingRow> rows = new ArrayList<>();
+        for (int i = 0; i < 9; i++) rows.add(new PendingStore.PendingRow(a, Action.ADD, row(i), "webhook"));
+        pending.append(rows);
+        assertThat(pending.flush(10, 60_000)).isZero();
+        assertThat(pending.count()).isEqualTo(9);
+        pending.append(List.of(new PendingStore.PendingRow(a, Action.ADD, row(9), "webhook")));
+        assertThat(pending.flush(10, 60_000)).isEqualTo(1);
+        assertThat(pending.count()).isZero();
+        pending.append(List.of(new PendingStore.PendingRow(a, Action.ADD, row(10), "webhook")));
+        jdbc.update("UPDATE mas_pending SET created_at=created_at-61000");
+        assertThat(pending.flush(10, 60_000)).isEqualTo(1);
+        assertThat(pending.count()).isZero();
+    }
+
+    @Test
+    void aRowCommittedLateInsideTheRangeOfABatchBeingTakenIsNeverLost() throws Exception {
+        AudienceRef a = AudienceRef.ofName("late");
+        pending.append(List.of(new PendingStore.PendingRow(a, Action.ADD, row(1), "fast")));
+        // a slower transaction takes the next id and stays open while a later row is committed
+        CountDownLatch inserted = new CountDownLatch(1), release = new CountDownLatch(1);
+        Thread slow = new Thread(() -> tx.executeWithoutResult(s -> {
+            pending.append(List.of(new PendingStore.PendingRow(a, Action.ADD, row(2), "slow")));
+            inserted.countDown();
+            try { release.await(10, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        }));
+        slow.start();
+        assertThat(inserted.await(10, TimeUnit.SECONDS)).isTrue();
+        pending.append(List.of(new PendingStore.PendingRow(a, Action.ADD, row(3), "fast")));
+        // the flush reads rows 1 and 3 and deletes the id range 1..3, which holds the uncommitted row 2
+        Thread flusher = new Thread(() -> pending.flush(100, 0));
+        flusher.start();
+        long until = System.currentTimeMillis() + 10_000;
+        while (flusher.isAlive() && flusher.getState() == Thread.State.RUNNABLE && System.currentTimeMillis() < until) Thread.onSpinWait();
+        release.countDown();
+        slow.join(10_000);
+        flusher.join(20_000);
+        assertThat(flusher.isAlive()).isFalse();
+        for (int i = 0; i < 5 && pending.count() > 0; i++) pending.flush(100, 0);
+        List<String> firstCells = new ArrayList<>();
+        for (Batch b : batches.claimReady(100, List.of())) {
+            for (String[] r : BatchCodec.decode(b.payload())) firstCells.add(r[0]);
+        }
+        assertThat(pending.count()).isZero();
+        assertThat(firstCells).containsExactlyInAnyOrder(hex(1), hex(2), hex(3));
+    }
+}
