@@ -275,6 +275,8 @@ public final class WebhookParser {
         if (n.isNumber()) return n.longValue();
         if (!n.isTextual()) return null;
         String s = n.asText().trim();
+        long fast = isoMillis(s);
+        if (fast != Long.MIN_VALUE) return fast;
         try {
             return OffsetDateTime.parse(s).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
@@ -284,6 +286,60 @@ public final class WebhookParser {
                 return null;
             }
         }
+    }
+
+    /**
+     * The usual shape of event timestamps, {@code yyyy-MM-ddTHH:mm:ss[.fraction](Z|+hh:mm|-hh:mm)}, read without
+     * java.time's formatter (≈ 1/5 of a Segment event's parsing): epoch milliseconds, or Long.MIN_VALUE for any
+     * other shape or an impossible date, which then goes to {@link OffsetDateTime#parse} as before.
+     */
+    static long isoMillis(String s) {
+        int n = s.length();
+        if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || (s.charAt(10) != 'T' && s.charAt(10) != 't')
+                || s.charAt(13) != ':' || s.charAt(16) != ':') return Long.MIN_VALUE;
+        int year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
+        if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) return Long.MIN_VALUE;
+        int i = 19;
+        long millis = 0;
+        if (s.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') i++;
+            int len = i - start;
+            if (len == 0 || len > 9) return Long.MIN_VALUE;
+            millis = digits(s, start, Math.min(3, len));
+            for (int k = len; k < 3; k++) millis *= 10;
+        }
+        if (i >= n) return Long.MIN_VALUE;
+        int offsetSeconds;
+        char z = s.charAt(i);
+        if ((z == 'Z' || z == 'z') && i + 1 == n) {
+            offsetSeconds = 0;
+        } else if ((z == '+' || z == '-') && i + 6 == n && s.charAt(i + 3) == ':') {
+            int oh = digits(s, i + 1, 2), om = digits(s, i + 4, 2);
+            if (oh < 0 || om < 0 || oh > 18 || om > 59) return Long.MIN_VALUE;
+            offsetSeconds = (z == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+        } else {
+            return Long.MIN_VALUE;
+        }
+        long epochDay;
+        try {
+            epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+        } catch (java.time.DateTimeException e) {
+            return Long.MIN_VALUE;
+        }
+        return ((epochDay * 86400 + hour * 3600L + minute * 60L + second) - offsetSeconds) * 1000 + millis;
+    }
+
+    /** the non-negative number of {@code len} ASCII digits at {@code from}, or -1 */
+    private static int digits(String s, int from, int len) {
+        int v = 0;
+        for (int k = from; k < from + len; k++) {
+            char c = s.charAt(k);
+            if (c < '0' || c > '9') return -1;
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static String messageKey(String channel, String id) {

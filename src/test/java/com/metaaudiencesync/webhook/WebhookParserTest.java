@@ -84,4 +84,26 @@ class WebhookParserTest {
             assertThatThrownBy(() -> parser.segment(b(s), null)).as(s).isInstanceOf(WebhookParser.UnreadableBodyException.class);
         }
     }
+
+    /** the fast reading of event timestamps agrees with java.time on every shape it takes, and leaves the rest to it */
+    @Test
+    void timestampsReadFastAgreeWithJavaTime() {
+        String[] fast = {"2024-01-02T03:04:05Z", "2024-01-02T03:04:05.678Z", "2024-01-02T03:04:05.6Z", "2024-01-02T03:04:05.123456789Z",
+                "2024-02-29T23:59:59.999+05:30", "1999-12-31T23:59:59-08:00", "1969-12-31T23:59:59.5Z", "2024-06-30t12:00:00z",
+                "2024-01-02T03:04:05.12+00:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"};
+        for (String t : fast) {
+            long expected = java.time.OffsetDateTime.parse(t.replace('t', 'T').replace('z', 'Z')).toInstant().toEpochMilli();
+            assertThat(WebhookParser.isoMillis(t)).as(t).isEqualTo(expected);
+        }
+        // impossible dates and other shapes are not taken by the fast path (java.time decides, as before)
+        for (String t : new String[]{"2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-02T24:00:00Z", "2024-01-02T03:04:05",
+                "2024-01-02 03:04:05Z", "2024-01-02T03:04Z", "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05+0530", "2024-01-02T03:04:05.1234567890Z"}) {
+            assertThat(WebhookParser.isoMillis(t)).as(t).isEqualTo(Long.MIN_VALUE);
+        }
+        // through the parser's own entry point: still read by java.time, or not a timestamp
+        com.fasterxml.jackson.databind.node.JsonNodeFactory f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        assertThat(WebhookParser.timestamp(f.textNode("2024-01-02T03:04:05+05:30:15"))).isEqualTo(java.time.OffsetDateTime.parse("2024-01-02T03:04:05+05:30:15").toInstant().toEpochMilli());
+        assertThat(WebhookParser.timestamp(f.textNode("2023-02-29T00:00:00Z"))).isNull();
+        assertThat(WebhookParser.timestamp(f.textNode(" 2024-01-02T03:04:05.678Z "))).isEqualTo(1704164645678L);
+    }
 }
