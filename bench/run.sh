@@ -13,7 +13,8 @@
 # BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
 # BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
 # BENCH_WARMUP (rows of a warm-up file dropped and finished before the measured one; default 0 = cold JVM),
-# BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current").
+# BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current"),
+# BENCH_KEEP (1: keep each run's outbox and database; default 0 deletes them after the run, keeping logs and reports).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -167,6 +168,11 @@ run_service() {
   if [[ $JFR == 1 && -f "$d/processing.jfr" ]]; then
     log "JFR top frames ($n $mode):"
     "$ROOT/bench/jfr-top.sh" "$d/processing.jfr" 5 >&2 || true
+  fi
+  if [[ ${BENCH_KEEP:-0} != 1 ]]; then
+    # the dry-run outbox (≈ 0.6 GB per million rows) and the database would fill the disk over a few runs;
+    # logs, GC log, JFR file and report stay
+    rm -rf "$d/outbox" "$d"/db.* "$d/inbox/.done/"*.csv "$d/inbox/"*.csv
   fi
 }
 
