@@ -84,7 +84,7 @@ public class CoreBeans {
                 try (java.sql.Statement st = c.createStatement()) { st.execute("DROP INDEX IF EXISTS mas_pending_key"); }
             }
         } catch (java.sql.SQLException e) {
-            log.warn("could not set H2 WRITE_DELAY 0 (commits may be lost on a hard kill): {}", e.getMessage());
+            log.warn("H2 set-up incomplete (WRITE_DELAY 0, identity cache, BLOB payloads, pending index): {}", e.getMessage());
         }
     }
 
