@@ -76,6 +76,36 @@ class PendingAndBatchStoreH2Test {
         assertThat(batches.claimReady(2, List.of()).get(0).payload()).isEqualTo(payload);
     }
 
+    /** a database written by an earlier version (payload stored in the row) is converted at start-up, data kept */
+    @Test
+    void anExistingDatabaseWithInRowPayloadsIsConvertedWithItsBatchesAndDeadLetters() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:file:" + dir.resolve("old") + ";WRITE_DELAY=0");
+        ds.setUser("sa");
+        try (Connection c = ds.getConnection()) {
+            ScriptUtils.executeSqlScript(c, new ClassPathResource("db/schema.sql"));
+        }
+        JdbcTemplate old = new JdbcTemplate(ds);
+        assertThat(old.queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME='MAS_BATCH' AND COLUMN_NAME='PAYLOAD'", String.class))
+                .isEqualTo("BINARY VARYING");
+        byte[] payload = BatchCodec.encode(List.of(row(1), row(2)));
+        old.update("INSERT INTO mas_batch(audience_key, audience_name, action, row_count, payload, source, state, attempts, next_attempt_at, created_at)"
+                + " VALUES ('name:old','old','ADD',2,?,'f','READY',0,0,0)", (Object) payload);
+        old.update("INSERT INTO mas_dead_letter(batch_id, audience_key, audience_name, action, row_count, payload, source, reason, code, attempts, created_at, dead_at)"
+                + " VALUES (9,'name:old','old','ADD',2,?,'f','r','c',1,0,0)", (Object) payload);
+
+        com.metaaudiencesync.config.CoreBeans.h2Durability(old);
+
+        for (String t : new String[]{"MAS_BATCH", "MAS_DEAD_LETTER"}) {
+            assertThat(old.queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME=? AND COLUMN_NAME='PAYLOAD'", String.class, t))
+                    .isEqualTo("BINARY LARGE OBJECT");
+        }
+        BatchStore store = new BatchStore(old, new TransactionTemplate(new DataSourceTransactionManager(ds)), "x", 60_000);
+        assertThat(store.claimReady(5, List.of()).get(0).payload()).isEqualTo(payload);
+        assertThat(store.replayDeadLetters(null)).isEqualTo(1);
+        assertThat(store.claimReady(5, List.of())).extracting(Batch::payload).containsExactly(payload);
+    }
+
     @Test
     void pendingRowsBecomeOneBatchWithTheSameCellsIncludingRowsStoredAsJsonByOlderVersions() {
         AudienceRef a = AudienceRef.ofName("mixed");
