@@ -181,7 +181,8 @@ for n in $SIZES; do
   src="$WORK/data/rows-$n-seed$SEED.csv"
   if [[ ${BENCH_BASELINE:-1} == 1 ]]; then
   log "baseline $n"
-  out=$(/usr/bin/time -f "baseline_cpu=%U+%S" java -Xmx"$XMX" -cp "$CP" com.metaaudiencesync.bench.Baseline "$src" 2>&1)
+  # shellcheck disable=SC2086 # the same JVM options as the service (e.g. the collector), so the ratio compares code, not JVMs
+  out=$(/usr/bin/time -f "baseline_cpu=%U+%S" java -Xmx"$XMX" ${BENCH_JAVA_OPTS:-} -cp "$CP" com.metaaudiencesync.bench.Baseline "$src" 2>&1)
   BASE[$n]=$(echo "$out" | grep -oE 'seconds=[0-9.]+' | cut -d= -f2)
   BASECPU[$n]=$(echo "$out" | grep -oE 'baseline_cpu=[0-9.+]+' | cut -d= -f2 | awk -F+ '{printf "%.1f", $1+$2}')
   log "$(echo "$out" | tr '\n' ' ')"
