@@ -31,14 +31,20 @@ class PendingAndBatchStoreH2Test {
     BatchStore batches;
     PendingStore pending;
 
-    @BeforeEach
-    void setUp() throws Exception {
+    /** an H2 file database with the application's schema.sql applied (and nothing else yet) */
+    static JdbcDataSource withSchema(Path file) throws Exception {
         JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";WRITE_DELAY=0");
+        ds.setURL("jdbc:h2:file:" + file + ";WRITE_DELAY=0");
         ds.setUser("sa");
         try (Connection c = ds.getConnection()) {
             ScriptUtils.executeSqlScript(c, new ClassPathResource("db/schema.sql"));
         }
+        return ds;
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        JdbcDataSource ds = withSchema(dir.resolve("db"));
         jdbc = new JdbcTemplate(ds);
         tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
         com.metaaudiencesync.config.CoreBeans.h2Durability(jdbc);
@@ -79,12 +85,7 @@ class PendingAndBatchStoreH2Test {
     /** a database written by an earlier version (payload stored in the row) is converted at start-up, data kept */
     @Test
     void anExistingDatabaseWithInRowPayloadsIsConvertedWithItsBatchesAndDeadLetters() throws Exception {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + dir.resolve("old") + ";WRITE_DELAY=0");
-        ds.setUser("sa");
-        try (Connection c = ds.getConnection()) {
-            ScriptUtils.executeSqlScript(c, new ClassPathResource("db/schema.sql"));
-        }
+        JdbcDataSource ds = withSchema(dir.resolve("old"));
         JdbcTemplate old = new JdbcTemplate(ds);
         assertThat(old.queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME='MAS_BATCH' AND COLUMN_NAME='PAYLOAD'", String.class))
                 .isEqualTo("BINARY VARYING");
