@@ -42,8 +42,8 @@ public class PendingStore {
         long now = System.currentTimeMillis();
         List<Object[]> args = new ArrayList<>(rows.size());
         for (PendingRow r : rows) {
-                args.add(new Object[]{r.audience().key(), r.audience().id(), r.audience().name(), r.action().name(),
-                        encodeRow(r.row()), r.source(), now, r.ldu()});
+            args.add(new Object[]{r.audience().key(), r.audience().id(), r.audience().name(), r.action().name(),
+                    encodeRow(r.row()), r.source(), now, r.ldu()});
         }
         tx.executeWithoutResult(s -> jdbc.batchUpdate(
                 "INSERT INTO mas_pending(audience_key, audience_id, audience_name, action, row_data, source, created_at, ldu) VALUES (?,?,?,?,?,?,?,?)", args));
@@ -55,7 +55,15 @@ public class PendingStore {
      * by older versions are JSON arrays ("[...]") and are still read.
      */
     static String encodeRow(String[] row) {
-        return "b" + java.util.Base64.getEncoder().encodeToString(BatchCodec.encodeRow(row));
+        String b = "b" + java.util.Base64.getEncoder().encodeToString(BatchCodec.encodeRow(row));
+        if (b.length() <= 2000) return b;
+        // long text cells (an external id, a MADID) grow by a third in Base64: keep whichever form is shorter
+        try {
+            String json = JSON.writeValueAsString(row);
+            return json.length() < b.length() ? json : b;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static void addRow(BatchCodec.Writer w, String data) {

@@ -127,6 +127,20 @@ class PendingAndBatchStoreH2Test {
         for (int i = 0; i < 5; i++) assertThat(decoded.get(i + 1)).containsExactly(row(i));
     }
 
+    /** a row of long text cells is stored in its shorter form (JSON here) and still becomes the same batch row */
+    @Test
+    void aRowWithLongTextCellsFitsTheColumnAndRoundTrips() {
+        AudienceRef a = AudienceRef.ofName("long");
+        String[] r = row(1);
+        r[2] = "x".repeat(900);
+        r[3] = "y".repeat(900);
+        String stored = PendingStore.encodeRow(r);
+        assertThat(stored).startsWith("[").hasSizeLessThan(4000);
+        pending.append(List.of(new PendingStore.PendingRow(a, Action.ADD, r, "webhook")));
+        assertThat(pending.flush(1, 0)).isEqualTo(1);
+        assertThat(BatchCodec.decode(batches.claimReady(1, List.of()).get(0).payload()).get(0)).containsExactly(r);
+    }
+
     @Test
     void nothingIsFlushedBeforeABatchIsFullOrTheOldestRowIsOldEnough() {
         AudienceRef a = AudienceRef.ofName("wait");
