@@ -55,6 +55,22 @@ CP="$TCLS:$ROOT/target/classes:$(cat "$CPFILE")"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# thread_ticks PID: "tid ticks name" for every thread of PID (name = the thread's name, cut to 15 characters by Linux)
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    [[ -r $t/stat ]] || continue
+    awk -v tid="${t##*/}" '{ s=$0; sub(/^[^(]*\(/, "", s); n=s; sub(/\).*$/, "", n); sub(/^.*\) /, "", s); split(s, f, " ");
+      gsub(/ /, "_", n); print tid, f[12]+f[13], n }' "$t/stat" 2>/dev/null
+  done
+}
+# thread_cpu BEFORE AFTER: CPU seconds per kind of thread between two thread_ticks snapshots, largest first
+thread_cpu() {
+  awk -v hz="$HZ" 'NR==FNR { b[$1]=$2; next }
+    { d=$2-(($1 in b)?b[$1]:0); n=$3; gsub(/[#]?[0-9]+$/, "", n); sub(/_-_.*$/, "", n); sub(/_+$/, "", n); c[n]+=d; t+=d }
+    END { for (n in c) if (c[n] > 0) printf "%s %.1f\n", n, c[n]/hz; printf "TOTAL %.1f\n", t/hz }' "$1" "$2" \
+    | sort -k2 -nr | awk '{ printf "%s=%ss ", $1, $2 } END { print "" }'
+}
 now_ns() { date +%s%N; }
 
 # ------------------------------------------------------------------ input files (fixed seed, streamed)
@@ -139,6 +155,7 @@ run_service() {
   fi
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings=profile filename="$d/processing.jfr" >/dev/null; fi
   local cpu0; cpu0=$(cpu_ticks $pid)
+  thread_ticks $pid > "$d/threads.before"
   local fcpu0=0; [[ -n $fake_pid ]] && fcpu0=$(cpu_ticks $fake_pid)
   ln "$src" "$d/stage/bench.csv"
   local t0; t0=$(now_ns)
@@ -147,6 +164,7 @@ run_service() {
   wait_done "$pid" "$sp" "$d" bench.csv && done_=1
   local t1; t1=$(now_ns)
   local cpu1; cpu1=$(cpu_ticks $pid)
+  thread_ticks $pid > "$d/threads.after"
   local fcpu="-"; [[ -n $fake_pid ]] && fcpu=$(awk -v a="$fcpu0" -v b="$(cpu_ticks $fake_pid)" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}')
   local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.stop name=bench >/dev/null 2>&1 || true; fi
@@ -165,6 +183,7 @@ run_service() {
   local peaks; peaks=$(gc_peaks "$d/gc.log")
   echo "$n $mode $read_ $rows_out $fake_rows $secs $cpu $peaks $hwm $startup_s $done_" >> "$RESULTS"
   log "$n $mode: ${secs}s, cpu ${cpu}s (fake ${fcpu}s), heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
+  log "CPU by thread ($n $mode): $(thread_cpu "$d/threads.before" "$d/threads.after")"
   if [[ $JFR == 1 && -f "$d/processing.jfr" ]]; then
     log "JFR top frames ($n $mode):"
     "$ROOT/bench/jfr-top.sh" "$d/processing.jfr" 5 >&2 || true

@@ -3,6 +3,7 @@ package com.metaaudiencesync.intake;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.store.AudienceRef;
 import com.metaaudiencesync.store.BatchCodec;
+import com.metaaudiencesync.store.Payload;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ public final class BatchStager {
     /** Receives full batches in stored form, ready for {@code mas_batch.payload}. */
     public interface PayloadSink {
         /** @param payload the batch in {@link BatchCodec} form */
-        void emit(Group group, byte[] payload, int rows);
+        void emit(Group group, Payload payload, int rows);
     }
 
     private final int batchSize;
@@ -77,7 +78,7 @@ public final class BatchStager {
         if (l.rowCount() >= limit(g)) {
             open.remove(g);
             lastList = null;
-            sink.emit(g, l.toBytes(), l.rowCount());
+            sink.emit(g, l.toPayload(), l.rowCount());
         }
     }
 
@@ -89,7 +90,7 @@ public final class BatchStager {
         open.clear();
         lastList = null;
         for (Map.Entry<Group, BatchCodec.Writer> e : rest) {
-            if (e.getValue().rowCount() > 0) sink.emit(e.getKey(), e.getValue().toBytes(), e.getValue().rowCount());
+            if (e.getValue().rowCount() > 0) sink.emit(e.getKey(), e.getValue().toPayload(), e.getValue().rowCount());
         }
     }
 

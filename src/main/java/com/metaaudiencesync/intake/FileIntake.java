@@ -272,7 +272,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    private void emit(IntakeRun run, BatchStager.Group g, byte[] payload, int rowCount) {
+    private void emit(IntakeRun run, BatchStager.Group g, com.metaaudiencesync.store.Payload payload, int rowCount) {
         int seq = ++run.seq;
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;

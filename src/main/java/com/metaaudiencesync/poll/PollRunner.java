@@ -199,7 +199,7 @@ public class PollRunner {
         int[] gseq = {0};
         store.tx.executeWithoutResult(s -> {
             BatchStager stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, l) -> {
-                Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encode(l), "poll:" + name).withPoll(name, runId);
+                Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encodePayload(l), "poll:" + name).withPoll(name, runId);
                 boolean held = g.action() == Action.REPLACE;
                 if (held) b = b.withGroup(groupKey, ++gseq[0]);
                 batches.insert(b, held);

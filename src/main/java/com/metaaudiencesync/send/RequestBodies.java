@@ -3,6 +3,7 @@ package com.metaaudiencesync.send;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.metaaudiencesync.model.MetaKey;
 import com.metaaudiencesync.store.BatchCodec;
+import com.metaaudiencesync.store.Payload;
 
 import java.io.IOException;
 
@@ -10,13 +11,15 @@ import java.io.IOException;
 public final class RequestBodies {
     private RequestBodies() {}
 
-    public static void payload(JsonGenerator g, byte[] stored) throws IOException { payload(g, stored, null); }
+    public static void payload(JsonGenerator g, byte[] stored) throws IOException { payload(g, Payload.of(stored), null); }
+
+    public static void payload(JsonGenerator g, byte[] stored, String ldu) throws IOException { payload(g, Payload.of(stored), ldu); }
 
     /**
      * @param ldu Limited Data Use of every row, "country,state" (see {@link Ldu}), or null: then the three
      *            DATA_PROCESSING_OPTIONS columns are added with ["LDU"], country, state on each row
      */
-    public static void payload(JsonGenerator g, byte[] stored, String ldu) throws IOException {
+    public static void payload(JsonGenerator g, Payload stored, String ldu) throws IOException {
         BatchCodec.Reader r = new BatchCodec.Reader(stored);
         int[] cs = ldu == null ? null : Ldu.countryState(ldu);
         g.writeObjectFieldStart("payload");
@@ -47,8 +50,8 @@ public final class RequestBodies {
     }
 
     /** Upper bound of the JSON size of {@link #payload} for a stored batch (to size the request buffer once). */
-    public static int sizeHint(byte[] stored) {
-        return (int) Math.min(Integer.MAX_VALUE - 64, 1024L + 2L * stored.length + 4L * BatchCodec.rowCount(stored) * MetaKey.COUNT);
+    public static int sizeHint(Payload stored) {
+        return (int) Math.min(Integer.MAX_VALUE - 64, 1024L + 2L * stored.length() + 4L * BatchCodec.rowCount(stored) * MetaKey.COUNT);
     }
 
     public static void session(JsonGenerator g, long sessionId, int seq, boolean last, long estimatedTotal) throws IOException {

@@ -19,65 +19,83 @@ public final class BatchCodec {
 
     private BatchCodec() {}
 
-    public static byte[] encode(List<String[]> rows) {
+    public static byte[] encode(List<String[]> rows) { return encodePayload(rows).toArray(); }
+
+    public static Payload encodePayload(List<String[]> rows) {
         Writer w = new Writer(rows.size());
         for (String[] row : rows) w.add(row);
-        return w.toBytes();
+        return w.toPayload();
     }
 
     /**
      * Builds a payload row by row: a staged batch holds its rows in stored form (33 bytes per hash) instead of
-     * as Strings, so the rows' Strings die young and a batch being filled costs one array, not 10 000 rows of
-     * objects that survive into the old generation.
+     * as Strings, so the rows' Strings die young and a batch being filled costs a few blocks, not 10 000 rows of
+     * objects that survive into the old generation. The bytes go into blocks of at most {@link Payload#BLOCK}
+     * (a row may span two), so no array of the batch's size is ever made (see {@link Payload}).
      */
     public static final class Writer {
         private final int cells = MetaKey.COUNT;
-        private byte[] out;
+        private final List<byte[]> full = new ArrayList<>();
+        private byte[] cur;
         private int p = 9;
         private int rows;
-        private final int maxRows;
 
-        /** @param maxRows rows the batch may hold: the buffer starts at (up to) 1024 rows and doubles as needed */
+        /** @param maxRows rows the batch may hold: a small batch starts with a small first block */
         public Writer(int maxRows) {
-            this.maxRows = Math.max(1, maxRows);
-            out = new byte[9 + Math.max(16, Math.min(1024, maxRows)) * MetaKey.COUNT * 24];
+            int max = Math.max(1, maxRows);
+            cur = new byte[(int) Math.min(Payload.BLOCK, 9L + Math.max(16, Math.min(1024, max)) * MetaKey.COUNT * 24L)];
         }
 
         public int rowCount() { return rows; }
 
         /** Appends a row already in stored form ({@link BatchCodec#encodeRow}). */
         public void addEncoded(byte[] row) {
-            if (out.length - p < row.length) out = grow(row.length);
-            System.arraycopy(row, 0, out, p, row.length);
-            p += row.length;
+            int len = row.length;
+            int n = Math.min(len, cur.length - p);
+            System.arraycopy(row, 0, cur, p, n);
+            p += n;
+            while (n < len) {
+                next(len - n);
+                int m = Math.min(len - n, cur.length - p);
+                System.arraycopy(row, n, cur, p, m);
+                p += m;
+                n += m;
+            }
             rows++;
         }
 
-        /** grows to the size the full batch will probably need (from the rows so far), at least doubling until then */
-        private byte[] grow(int more) {
-            long perRow = rows > 0 ? (p - 9L) / rows + 1 : 0;
-            long estimate = 9 + perRow * maxRows + 64L * cells;
-            long size = estimate > out.length && estimate >= p + more ? estimate : Math.max(2L * out.length, (long) p + more);
-            return java.util.Arrays.copyOf(out, (int) Math.min(Integer.MAX_VALUE - 16, size));
+        /** the first block grows (doubling) up to a full block; after that, a new block */
+        private void next(int more) {
+            if (full.isEmpty() && cur.length < Payload.BLOCK) {
+                cur = java.util.Arrays.copyOf(cur, (int) Math.min(Payload.BLOCK, Math.max(2L * cur.length, (long) p + more)));
+            } else {
+                full.add(cur);
+                cur = new byte[Payload.BLOCK];
+                p = 0;
+            }
         }
 
-        public void add(String[] row) {
-            int need = rowEstimate(row);
-            if (out.length - p < need) out = grow(need);
-            byte[][] holder = {out};
-            p = writeRow(row, holder, p);
-            out = holder[0];
-            rows++;
+        public void add(String[] row) { addEncoded(encodeRow(row)); }
+
+        /** The payload (version, row count, cells, rows). The writer is not used after this. */
+        public Payload toPayload() {
+            byte[] first = full.isEmpty() ? cur : full.get(0);
+            first[0] = VERSION;
+            putInt(first, 1, rows);
+            putInt(first, 5, cells);
+            byte[][] blocks = new byte[full.size() + 1][];
+            int[] lengths = new int[blocks.length];
+            for (int i = 0; i < full.size(); i++) {
+                blocks[i] = full.get(i);
+                lengths[i] = blocks[i].length;
+            }
+            blocks[full.size()] = cur;
+            lengths[full.size()] = p;
+            return Payload.ofBlocks(blocks, lengths);
         }
 
-        /** The payload (version, row count, cells, rows). */
-        public byte[] toBytes() {
-            byte[] r = p == out.length ? out : java.util.Arrays.copyOf(out, p);
-            r[0] = VERSION;
-            putInt(r, 1, rows);
-            putInt(r, 5, cells);
-            return r;
-        }
+        /** The payload as one array (small batches, tests). */
+        public byte[] toBytes() { return toPayload().toArray(); }
     }
 
     /** One row in stored form (the cells of {@link Writer#add}), for {@link Writer#addEncoded}. */
@@ -207,7 +225,9 @@ public final class BatchCodec {
     /** value of a lowercase hex digit, -1 for anything else (upper case included: such a cell is stored as text) */
     private static int hexVal(char ch) { return ch < 128 ? HEX_VAL[ch] : -1; }
 
-    public static List<String[]> decode(byte[] data) {
+    public static List<String[]> decode(byte[] data) { return decode(Payload.of(data)); }
+
+    public static List<String[]> decode(Payload data) {
         Reader r = new Reader(data);
         int n = r.rowCount();
         List<String[]> rows = new ArrayList<>(n);
@@ -215,22 +235,128 @@ public final class BatchCodec {
         return rows;
     }
 
-    public static int rowCount(byte[] data) { return new Reader(data).rowCount(); }
+    public static int rowCount(byte[] data) { return new Reader(Payload.of(data)).rowCount(); }
 
-    /** Sequential decoder so a sender can stream rows into JSON without materialising the batch. */
+    public static int rowCount(Payload data) { return new Reader(data).rowCount(); }
+
+    /**
+     * Sequential decoder so a sender can stream rows into JSON without materialising the batch. Reads a row in
+     * place inside its block; a row that spans two blocks is first copied into a small scratch array.
+     */
     public static final class Reader {
-        private final byte[] d;
+        private final Payload pl;
+        /** the current block (or the scratch array), the position in it and its end */
+        private byte[] d;
         private int p;
+        private int end;
+        private int bi;
+        /** while a row is read from the scratch array: where the next row starts */
+        private boolean onScratch;
+        private int resumeBlock, resumePos;
+        private byte[] scratch = new byte[1024];
         private final int rows;
         private final int cells;
         private int read;
 
-        public Reader(byte[] data) {
-            this.d = data;
-            if (data.length < 9 || data[0] != VERSION) throw new IllegalArgumentException("not a batch payload");
-            p = 1;
-            rows = readInt();
-            cells = readInt();
+        public Reader(byte[] data) { this(Payload.of(data)); }
+
+        public Reader(Payload data) {
+            this.pl = data;
+            if (data.length() < 9 || data.at(0) != VERSION) throw new IllegalArgumentException("not a batch payload");
+            rows = headerInt(data, 1);
+            cells = headerInt(data, 5);
+            bi = 0;
+            d = data.block(0);
+            end = data.blockLength(0);
+            p = 9;
+        }
+
+        private static int headerInt(Payload d, int at) {
+            return ((d.at(at) & 0xff) << 24) | ((d.at(at + 1) & 0xff) << 16) | ((d.at(at + 2) & 0xff) << 8) | (d.at(at + 3) & 0xff);
+        }
+
+        /** Positions {@link #d}/{@link #p} on the next row, whole in one array. */
+        private void beginRow() {
+            if (onScratch) {
+                onScratch = false;
+                bi = resumeBlock;
+                d = pl.block(bi);
+                end = pl.blockLength(bi);
+                p = resumePos;
+            }
+            while (p >= end && bi + 1 < pl.blockCount()) {
+                p -= end;
+                bi++;
+                d = pl.block(bi);
+                end = pl.blockLength(bi);
+            }
+            int q = p;
+            for (int c = 0; c < cells; c++) {
+                if (q >= end) { spanningRow(); return; }
+                byte tag = d[q++];
+                if (tag == 1) {
+                    q += 32;
+                } else if (tag != 0) {
+                    int shift = 0, len = 0;
+                    while (true) {
+                        if (q >= end) { spanningRow(); return; }
+                        int x = d[q++] & 0xff;
+                        len |= (x & 0x7f) << shift;
+                        if ((x & 0x80) == 0) break;
+                        shift += 7;
+                    }
+                    q += len;
+                }
+            }
+            if (q > end) spanningRow();
+        }
+
+        /** the row at (bi, p) crosses into the next block(s): copy it into the scratch array and read it there */
+        private void spanningRow() {
+            int[] cur = {bi, p};
+            int o = 0;
+            for (int c = 0; c < cells; c++) {
+                byte tag = nextByte(cur);
+                o = put(o, tag);
+                int len;
+                if (tag == 0) {
+                    len = 0;
+                } else if (tag == 1) {
+                    len = 32;
+                } else {
+                    int shift = 0;
+                    len = 0;
+                    while (true) {
+                        byte x = nextByte(cur);
+                        o = put(o, x);
+                        len |= (x & 0x7f) << shift;
+                        if ((x & 0x80) == 0) break;
+                        shift += 7;
+                    }
+                }
+                for (int i = 0; i < len; i++) o = put(o, nextByte(cur));
+            }
+            onScratch = true;
+            resumeBlock = cur[0];
+            resumePos = cur[1];
+            d = scratch;
+            p = 0;
+            end = o;
+        }
+
+        private int put(int o, byte b) {
+            if (o == scratch.length) scratch = java.util.Arrays.copyOf(scratch, 2 * scratch.length);
+            scratch[o] = b;
+            return o + 1;
+        }
+
+        private byte nextByte(int[] cur) {
+            while (cur[1] >= pl.blockLength(cur[0])) {
+                if (cur[0] + 1 >= pl.blockCount()) throw new IllegalArgumentException("batch payload ends inside a row");
+                cur[0]++;
+                cur[1] = 0;
+            }
+            return pl.block(cur[0])[cur[1]++];
         }
 
         public int rowCount() { return rows; }
@@ -238,6 +364,7 @@ public final class BatchCodec {
         public boolean hasNext() { return read < rows; }
 
         public String[] next() {
+            beginRow();
             String[] row = new String[cells];
             for (int c = 0; c < cells; c++) row[c] = nextCell();
             read++;
@@ -256,6 +383,7 @@ public final class BatchCodec {
         }
 
         public void writeRow(com.fasterxml.jackson.core.JsonGenerator g, Extra extra) throws java.io.IOException {
+            beginRow();
             if (extra == null && rowJson()) {
                 g.writeRawValue(rowBytes); // the row's JSON as one raw value: same bytes, one generator call per row
                 read++;
@@ -353,12 +481,6 @@ public final class BatchCodec {
             String s = new String(d, p, len, StandardCharsets.UTF_8);
             p += len;
             return s;
-        }
-
-        private int readInt() {
-            int v = ((d[p] & 0xff) << 24) | ((d[p + 1] & 0xff) << 16) | ((d[p + 2] & 0xff) << 8) | (d[p + 3] & 0xff);
-            p += 4;
-            return v;
         }
 
         private int readVarint() {

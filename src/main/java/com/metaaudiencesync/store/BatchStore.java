@@ -46,39 +46,32 @@ public class BatchStore {
     }
 
     /**
-     * A payload bound as a stream of known length: H2 then writes its BLOB blocks straight from the array (with
-     * setBytes it first copies the whole multi-megabyte array), PostgreSQL sends it as bytea.
+     * A payload bound as a stream of known length: H2 then writes its BLOB blocks straight from the payload's
+     * blocks (with setBytes it would need the whole multi-megabyte array), PostgreSQL sends it as bytea.
      */
-    static org.springframework.jdbc.core.SqlTypeValue stream(byte[] payload) {
-        return (ps, index, sqlType, typeName) -> ps.setBinaryStream(index, new java.io.ByteArrayInputStream(payload), payload.length);
+    static org.springframework.jdbc.core.SqlTypeValue stream(Payload payload) {
+        return (ps, index, sqlType, typeName) -> ps.setBinaryStream(index, payload.stream(), payload.length());
     }
 
     /**
-     * Reads a payload into an array of its exact size. On H2 the column is a BLOB (see CoreBeans): getBytes would
-     * grow a buffer by doubling (≈ 3 copies of a 3 MB batch); on PostgreSQL (bytea) the driver returns the array.
+     * Reads a payload into blocks ({@link Payload}). On H2 the column is a BLOB (see CoreBeans): getBytes would
+     * grow one array by doubling (≈ 3 copies of a 3 MB batch, each a humongous object for G1); on PostgreSQL
+     * (bytea) the driver returns the array.
      */
-    static byte[] payload(java.sql.ResultSet rs) throws java.sql.SQLException {
+    static Payload payload(java.sql.ResultSet rs) throws java.sql.SQLException {
         Object o = rs.getObject("payload");
-        if (o instanceof byte[] a) return a;
+        if (o instanceof byte[] a) return Payload.of(a);
         if (o instanceof java.sql.Blob blob) {
-            long n = blob.length();
-            if (n > Integer.MAX_VALUE - 16) throw new java.sql.SQLException("batch payload too large: " + n);
-            byte[] a = new byte[(int) n];
             try (java.io.InputStream in = blob.getBinaryStream()) {
-                int off = 0;
-                while (off < a.length) {
-                    int r = in.read(a, off, a.length - off);
-                    if (r < 0) throw new java.sql.SQLException("batch payload shorter than its length");
-                    off += r;
-                }
+                return Payload.read(in, blob.length());
             } catch (java.io.IOException e) {
                 throw new java.sql.SQLException("cannot read a batch payload", e);
             } finally {
                 blob.free();
             }
-            return a;
         }
-        return rs.getBytes("payload");
+        byte[] a = rs.getBytes("payload");
+        return a == null ? null : Payload.of(a);
     }
 
     /** Releases the HELD batches of a group once all of them are stored. */

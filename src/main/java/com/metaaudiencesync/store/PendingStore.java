@@ -147,7 +147,7 @@ public class PendingStore {
                     key, action, ldu, range[0], range[1]);
             if (deleted != w.rowCount()) { s.setRollbackOnly(); return -1; } // another instance took them, or a late row
             AudienceRef ref = new AudienceRef((String) first[0][0], (String) first[0][1]);
-            batches.insert(Batch.newBatch(ref, Action.valueOf(action), w.rowCount(), w.toBytes(), (String) first[0][2])
+            batches.insert(Batch.newBatch(ref, Action.valueOf(action), w.rowCount(), w.toPayload(), (String) first[0][2])
                     .withLdu(ldu.isEmpty() ? null : ldu), false);
             return w.rowCount();
         });

@@ -65,6 +65,24 @@ class PendingAndBatchStoreH2Test {
     }
 
     @Test
+    void theH2PageCacheIsSizedFromTheHeapUnlessTheUrlSetsIt() throws Exception {
+        assertThat(com.metaaudiencesync.config.CoreBeans.h2CacheKb(256L << 20)).isEqualTo(2048);
+        assertThat(com.metaaudiencesync.config.CoreBeans.h2CacheKb(64L << 20)).isEqualTo(1024);
+        assertThat(com.metaaudiencesync.config.CoreBeans.h2CacheKb(8L << 30)).isEqualTo(16 * 1024);
+        String cacheMb = "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME='info.CACHE_MAX_SIZE'";
+        for (String opts : new String[]{"", ";CACHE_SIZE=3072"}) {
+            JdbcDataSource ds = withSchema(dir.resolve("cache" + opts.length()));
+            ds.setURL(ds.getURL() + opts);
+            try (Connection keepOpen = ds.getConnection()) { // the setting lives as long as the database is open (as in the pool)
+                JdbcTemplate j = new JdbcTemplate(ds);
+                com.metaaudiencesync.config.CoreBeans.h2Durability(j, 256L << 20);
+                long expectedMb = opts.isEmpty() ? 2 : 3; // H2's own default is 16
+                assertThat(j.queryForObject(cacheMb, String.class)).as("cache with URL options '%s'", opts).isEqualTo(Long.toString(expectedMb));
+            }
+        }
+    }
+
+    @Test
     void payloadColumnIsABlobAndAMultiMegabytePayloadRoundTrips() {
         assertThat(jdbc.queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME='MAS_BATCH' AND COLUMN_NAME='PAYLOAD'", String.class))
                 .isEqualTo("BINARY LARGE OBJECT");
@@ -75,11 +93,11 @@ class PendingAndBatchStoreH2Test {
         batches.insert(Batch.newBatch(AudienceRef.ofName("big"), Action.ADD, rows.size(), payload, "test"), false);
         List<Batch> claimed = batches.claimReady(2, List.of());
         assertThat(claimed).hasSize(1);
-        assertThat(claimed.get(0).payload()).isEqualTo(payload);
+        assertThat(claimed.get(0).payload().toArray()).isEqualTo(payload);
         // a dead letter keeps the same bytes, and a replay brings them back
         batches.deadLetter(claimed.get(0), "test", "test", 1);
         assertThat(batches.replayDeadLetters(null)).isEqualTo(1);
-        assertThat(batches.claimReady(2, List.of()).get(0).payload()).isEqualTo(payload);
+        assertThat(batches.claimReady(2, List.of()).get(0).payload().toArray()).isEqualTo(payload);
     }
 
     /** a database written by an earlier version (payload stored in the row) is converted at start-up, data kept */
@@ -102,9 +120,9 @@ class PendingAndBatchStoreH2Test {
                     .isEqualTo("BINARY LARGE OBJECT");
         }
         BatchStore store = new BatchStore(old, new TransactionTemplate(new DataSourceTransactionManager(ds)), "x", 60_000);
-        assertThat(store.claimReady(5, List.of()).get(0).payload()).isEqualTo(payload);
+        assertThat(store.claimReady(5, List.of()).get(0).payload().toArray()).isEqualTo(payload);
         assertThat(store.replayDeadLetters(null)).isEqualTo(1);
-        assertThat(store.claimReady(5, List.of())).extracting(Batch::payload).containsExactly(payload);
+        assertThat(store.claimReady(5, List.of())).extracting(b -> b.payload().toArray()).containsExactly(payload);
     }
 
     @Test
