@@ -31,7 +31,8 @@ public final class MemberMapper {
     public RawMember map(SourceRecord r) {
         RawMember m = new RawMember();
         String[] names = r.names();
-        Object[] values = r.values();
+        RawCells raw = r.raw();
+        Object[] values = raw == null ? r.values() : null;
         String actionText = null;
         ColumnAliases.Column[] cols = resolved;
         if (names != resolvedNames) {
@@ -42,9 +43,10 @@ public final class MemberMapper {
             resolvedNames = names;
         }
         for (int i = 0; i < names.length; i++) {
-            Object v = values[i];
-            if (v == null) continue;
             ColumnAliases.Column c = cols[i];
+            if (c.kind() == ColumnAliases.Kind.IGNORED) continue;
+            Object v = raw != null ? raw.get(i) : values[i];
+            if (v == null) continue;
             switch (c.kind()) {
                 case IGNORED -> { }
                 case IDENTIFIER -> {

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvParser;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -25,15 +23,15 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Opens a stream as CSV (RFC 4180, header row), NDJSON/JSONL or a JSON array, optionally gzipped, chosen by
- * the name's extension. Uses Jackson's CSV and streaming JSON parsers: memory does not grow with the file.
+ * the name's extension. CSV is read from its bytes by {@link ByteCsv}; JSON by Jackson's streaming parser.
+ * Memory does not grow with the file.
  */
 public final class RecordReaders {
-    private static final CsvMapper CSV = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory JSON_FACTORY = JSON.getFactory();
     /** a replacement char in a value means the bytes were not valid UTF-8 */
     static final char BAD_UTF8 = '\uFFFD';
-    /** longest physical line of a CSV/NDJSON file read into memory; a longer one is rejected alone (line_too_long) */
+    /** longest physical line of a CSV (bytes) or NDJSON (characters) file read into memory; a longer one is rejected alone (line_too_long) */
     public static final int MAX_LINE_CHARS = 1 << 20;
 
     private RecordReaders() {}
@@ -84,7 +82,7 @@ public final class RecordReaders {
         if (allBlank && head.length < 8192) throw new UnreadableException("empty file (only whitespace)");
         if (start == 3) in.skipNBytes(3);
         return switch (f) {
-            case CSV -> new Csv(new LineLimitReader(reader(in), MAX_LINE_CHARS));
+            case CSV -> new ByteCsv(in);
             case NDJSON -> new Ndjson(new BufferedReader(new LineLimitReader(reader(in), MAX_LINE_CHARS), 1 << 16));
             case JSON -> new JsonArray(in);
         };
@@ -94,84 +92,6 @@ public final class RecordReaders {
         CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
         return new InputStreamReader(in, dec);
-    }
-
-    static final class Csv implements RecordReader {
-        private final CsvParser parser;
-        private String[] header;
-        private long line;
-        private long nextStart;
-        /** the cells of the record being read (reused; a record's values are copied out) */
-        private String[] cells = new String[16];
-
-        Csv(Reader r) throws IOException {
-            // the parser's tokens straight (START_ARRAY, one VALUE_STRING per cell, END_ARRAY): same records as
-            // databind's String[] per row, without the deserializer in between
-            this.parser = (CsvParser) CSV.createParser(r);
-            // WRAP_AS_ARRAY: the records come inside one outer array, as databind's MappingIterator reads them
-            JsonToken first = parser.nextToken();
-            if (first != JsonToken.START_ARRAY) throw new UnreadableException("empty file: no header row");
-            int n = record();
-            if (n < 0) throw new UnreadableException("empty file: no header row");
-            header = java.util.Arrays.copyOf(cells, n);
-            for (int i = 0; i < header.length; i++) header[i] = header[i].trim();
-            if (header.length == 0 || (header.length == 1 && header[0].isEmpty())) throw new UnreadableException("no header row");
-            for (String h : header) {
-                if (h.indexOf(BAD_UTF8) >= 0) throw new UnreadableException("header row is not valid UTF-8");
-            }
-            line = 1;
-            nextStart = parser.currentLocation().getLineNr();
-        }
-
-        /** Reads the next record's cells into {@link #cells}; its cell count, -1 at the end. */
-        private int record() throws IOException {
-            JsonToken t = parser.nextToken();
-            if (t == null || t == JsonToken.END_ARRAY) return -1; // the end of the outer array: the end of the file
-            if (t != JsonToken.START_ARRAY) throw new IOException("unexpected CSV token " + t);
-            int n = 0;
-            while ((t = parser.nextToken()) != JsonToken.END_ARRAY) {
-                if (t == null) throw new IOException("unexpected end of CSV record");
-                if (n == cells.length) cells = java.util.Arrays.copyOf(cells, 2 * n);
-                cells[n++] = t == JsonToken.VALUE_NULL ? null : parser.getText();
-            }
-            return n;
-        }
-
-        @Override public SourceRecord next() throws IOException {
-            while (true) {
-                try {
-                    // a record starts where the previous one ended (after reading, the parser stands on the next line;
-                    // a quoted value may span lines, so counting records would be wrong)
-                    int n = record();
-                    if (n < 0) return null;
-                    line = nextStart;
-                    nextStart = parser.currentLocation().getLineNr();
-                    String[] v = cells;
-                    if (n == 1 && v[0].isEmpty()) continue; // blank line
-                    for (int i = 0; i < n; i++) if (v[i].contains(LineLimitReader.TOO_LONG)) return SourceRecord.bad(line, "line_too_long");
-                    if (n != header.length) {
-                        return SourceRecord.bad(line, "ragged_row");
-                    }
-                    Object[] values = new Object[n];
-                    for (int i = 0; i < n; i++) {
-                        if (v[i].indexOf(BAD_UTF8) >= 0) return SourceRecord.bad(line, "invalid_utf8");
-                        values[i] = v[i];
-                    }
-                    return new SourceRecord(line, header, values, null);
-                } catch (RuntimeException e) {
-                    line = nextStart;
-                    throw new IOException(describe(e, "CSV could not be parsed at line " + nextStart), e);
-                } catch (JsonProcessingException e) {
-                    // the record being read starts at nextStart; the parser's own location is often the end of the
-                    // file (an unclosed quote) or null (the stream under it failed, e.g. a truncated gzip)
-                    line = nextStart;
-                    throw new IOException(describe(e, "CSV could not be parsed at line " + nextStart), e);
-                }
-            }
-        }
-
-        @Override public long line() { return line; }
-        @Override public void close() throws IOException { parser.close(); }
     }
 
     static final class Ndjson implements RecordReader {
