@@ -113,7 +113,7 @@ public final class RowBuilder {
         // 1. COUNTRY first: PHONE and ZIP depend on it
         String country = null;
         if (scratch != null && cacheable(MetaKey.COUNTRY, m)) {
-            Scratch.Entry e = scratch.get(MetaKey.COUNTRY, m.values(MetaKey.COUNTRY).get(0), this);
+            Scratch.Entry e = scratch.get(MetaKey.COUNTRY, m.value(MetaKey.COUNTRY, 0), this);
             if (e.result.value() != null) {
                 base[MetaKey.COUNTRY.ordinal()] = e.cell;
                 if (!e.result.alreadyHashed()) country = e.result.value();
@@ -131,7 +131,7 @@ public final class RowBuilder {
         // 2. single-valued keys
         for (MetaKey k : SINGLE_KEYS) {
             if (scratch != null && cacheable(k, m)) {
-                Scratch.Entry e = scratch.get(k, m.values(k).get(0), this);
+                Scratch.Entry e = scratch.get(k, m.value(k, 0), this);
                 if (e.result.value() != null) base[k.ordinal()] = e.cell;
                 else if (e.result.reason() != null) issues.add(e.result.reason());
                 continue;
@@ -176,8 +176,7 @@ public final class RowBuilder {
     /** one plain value and no pre-hashed one: the key's cell is a function of that value (see {@link #first}) */
     private static boolean cacheable(MetaKey k, RawMember m) {
         if (!CACHEABLE[k.ordinal()]) return false;
-        List<String> raws = m.values(k);
-        return raws != null && raws.size() == 1 && m.prehashed(k) == null;
+        return m.count(k) == 1 && m.prehashed(k) == null;
     }
 
     /**
@@ -227,13 +226,10 @@ public final class RowBuilder {
 
     /** First valid value of a single-valued key (plain values first, then pre-hashed); issues counted for invalid ones. */
     private FieldNormalizer.Result first(MetaKey k, RawMember m, String country, Issues issues) {
-        List<String> raws = m.values(k);
-        if (raws != null) {
-            for (int i = 0, n = raws.size(); i < n; i++) {
-                FieldNormalizer.Result r = normalizer.normalizeWithReason(k, raws.get(i), country);
-                if (r.value() != null) return r;
-                if (r.reason() != null) issues.add(r.reason());
-            }
+        for (int i = 0, n = m.count(k); i < n; i++) {
+            FieldNormalizer.Result r = normalizer.normalizeWithReason(k, m.value(k, i), country);
+            if (r.value() != null) return r;
+            if (r.reason() != null) issues.add(r.reason());
         }
         List<String> hashes = m.prehashed(k);
         if (hashes != null) {
@@ -249,23 +245,21 @@ public final class RowBuilder {
     /** All valid, distinct wire values of EMAIL or PHONE, into {@code out}. */
     private void multi(MetaKey k, RawMember m, String country, Issues issues, Sha256.Hasher hasher, List<Object> out) {
         // (EMAIL and PHONE: not cached, they are mostly distinct)
-        List<String> raws = m.values(k);
+        int count = m.count(k);
         List<String> hashes = m.prehashed(k);
-        if ((raws == null || raws.isEmpty()) && (hashes == null || hashes.isEmpty())) return;
-        if (raws != null) {
-            for (int i = 0, n = raws.size(); i < n; i++) {
-                String raw = raws.get(i);
-                if (raw == null) continue;
-                if (raw.indexOf(';') < 0 && raw.indexOf(',') < 0) {
-                    addWire(k, normalizer.normalizeWithReason(k, raw, country), out, issues, hasher);
-                } else {
-                    int start = 0, len = raw.length();
-                    for (int j = 0; j <= len; j++) {
-                        char c = j < len ? raw.charAt(j) : ';';
-                        if (c == ';' || c == ',') {
-                            if (j > start) addWire(k, normalizer.normalizeWithReason(k, raw.substring(start, j), country), out, issues, hasher);
-                            start = j + 1;
-                        }
+        if (count == 0 && (hashes == null || hashes.isEmpty())) return;
+        for (int i = 0; i < count; i++) {
+            String raw = m.value(k, i);
+            if (raw == null) continue;
+            if (raw.indexOf(';') < 0 && raw.indexOf(',') < 0) {
+                addWire(k, normalizer.normalizeWithReason(k, raw, country), out, issues, hasher);
+            } else {
+                int start = 0, len = raw.length();
+                for (int j = 0; j <= len; j++) {
+                    char c = j < len ? raw.charAt(j) : ';';
+                    if (c == ';' || c == ',') {
+                        if (j > start) addWire(k, normalizer.normalizeWithReason(k, raw.substring(start, j), country), out, issues, hasher);
+                        start = j + 1;
                     }
                 }
             }
