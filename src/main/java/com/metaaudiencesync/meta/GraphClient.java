@@ -82,9 +82,46 @@ public class GraphClient {
         Blocks body = body(writer);
         // the body in 64 KB blocks, with its length (Content-Length as before): no multi-megabyte array, which
         // G1 allocates as a humongous object, and no copy of the body by the HTTP client
-        return send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
+        BlockPublisher publisher = new BlockPublisher(body);
+        GraphResponse r = send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.fromPublisher(new BlockPublisher(body.blocks()), body.size())).build());
+                .POST(HttpRequest.BodyPublishers.fromPublisher(publisher, body.size())).build());
+        // Meta answered after reading the whole body (every block handed out and the body completed): the blocks
+        // are free again. Not after an error or an early answer, when the client may still hold them.
+        if (r.status() >= 200 && r.status() < 300 && publisher.completed()) spare.give(body);
+        return r;
+    }
+
+    /**
+     * Body blocks of answered requests, reused by the next ones. A 10 000-row body is ≈ 6.6 MB and lives as long
+     * as its request (tens of milliseconds): long enough to be copied by young collections and promoted, then
+     * collected as old garbage (G1 ran a concurrent cycle every second or so on the Graph path). Reused blocks
+     * stay put instead. At most 1/16 of the heap (and 32 MB) is kept.
+     */
+    private final Spare spare = new Spare((int) Math.min(512, Runtime.getRuntime().maxMemory() / 16 / Blocks.BLOCK));
+
+    int spareBlocks() { return spare.count.get(); }
+
+    static final class Spare {
+        private final java.util.concurrent.ConcurrentLinkedDeque<byte[]> blocks = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        private final int max;
+
+        Spare(int max) { this.max = max; }
+
+        byte[] take() {
+            byte[] b = blocks.pollFirst();
+            if (b == null) return new byte[Blocks.BLOCK];
+            count.decrementAndGet();
+            return b;
+        }
+
+        void give(Blocks body) {
+            for (byte[] b : body.all()) {
+                if (count.incrementAndGet() > max) { count.decrementAndGet(); return; }
+                blocks.addFirst(b);
+            }
+        }
     }
 
     /** Writes the JSON body a POST would carry, without credentials, to {@code out} (dry-run outbox). */
@@ -97,13 +134,23 @@ public class GraphClient {
         }
     }
 
-    /** An output stream that keeps what is written in 64 KB blocks (the last one trimmed by {@link #blocks()}). */
+    /** An output stream that keeps what is written in 64 KB blocks (the last one used up to {@link #lastLength()}). */
     static final class Blocks extends java.io.OutputStream {
-        private static final int BLOCK = 1 << 16;
+        static final int BLOCK = 1 << 16;
         private final java.util.List<byte[]> full = new java.util.ArrayList<>();
-        private byte[] cur = new byte[BLOCK];
+        private final Spare spare;
+        private byte[] cur;
         private int pos;
         private long size;
+
+        Blocks() { this(null); }
+
+        Blocks(Spare spare) {
+            this.spare = spare;
+            this.cur = fresh();
+        }
+
+        private byte[] fresh() { return spare == null ? new byte[BLOCK] : spare.take(); }
 
         @Override public void write(int b) {
             if (pos == BLOCK) next();
@@ -125,13 +172,23 @@ public class GraphClient {
 
         private void next() {
             full.add(cur);
-            cur = new byte[BLOCK];
+            cur = fresh();
             pos = 0;
         }
 
         long size() { return size; }
 
-        /** the blocks in order, the last one cut to what was written */
+        /** every block in order, the last one used up to {@link #lastLength()} */
+        java.util.List<byte[]> all() {
+            java.util.List<byte[]> l = new java.util.ArrayList<>(full.size() + 1);
+            l.addAll(full);
+            l.add(cur);
+            return l;
+        }
+
+        int lastLength() { return pos; }
+
+        /** the blocks in order, the last one cut to what was written (a copy of it) */
         java.util.List<byte[]> blocks() {
             java.util.List<byte[]> l = new java.util.ArrayList<>(full.size() + 1);
             l.addAll(full);
@@ -146,8 +203,18 @@ public class GraphClient {
      */
     static final class BlockPublisher implements java.util.concurrent.Flow.Publisher<java.nio.ByteBuffer> {
         private final java.util.List<byte[]> blocks;
+        private final int lastLength;
+        /** every block was handed out and the body completed (the last subscription) */
+        private volatile boolean completed;
 
-        BlockPublisher(java.util.List<byte[]> blocks) { this.blocks = blocks; }
+        BlockPublisher(Blocks body) {
+            java.util.List<byte[]> all = body.all();
+            if (body.lastLength() == 0) all = all.subList(0, all.size() - 1);
+            this.blocks = all;
+            this.lastLength = body.lastLength() == 0 ? Blocks.BLOCK : body.lastLength();
+        }
+
+        boolean completed() { return completed; }
 
         @Override
         public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> s) {
@@ -170,11 +237,13 @@ public class GraphClient {
                     do {
                         while (!done && demand.get() > 0 && next < blocks.size()) {
                             demand.decrementAndGet();
-                            s.onNext(java.nio.ByteBuffer.wrap(blocks.get(next++)));
+                            int i = next++;
+                            s.onNext(java.nio.ByteBuffer.wrap(blocks.get(i), 0, i == blocks.size() - 1 ? lastLength : Blocks.BLOCK));
                         }
                         if (!done && next == blocks.size()) {
                             done = true;
                             s.onComplete();
+                            completed = true;
                         }
                     } while (wip.decrementAndGet() != 0);
                 }
@@ -201,7 +270,7 @@ public class GraphClient {
     }
 
     private Blocks body(BodyWriter writer) throws IOException {
-        Blocks out = new Blocks();
+        Blocks out = new Blocks(spare);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             writer.write(g);
