@@ -188,13 +188,6 @@ public class GraphClient {
 
         int lastLength() { return pos; }
 
-        /** the blocks in order, the last one cut to what was written (a copy of it) */
-        java.util.List<byte[]> blocks() {
-            java.util.List<byte[]> l = new java.util.ArrayList<>(full.size() + 1);
-            l.addAll(full);
-            if (pos > 0) l.add(java.util.Arrays.copyOf(cur, pos));
-            return l;
-        }
     }
 
     /**
