@@ -99,11 +99,9 @@ public final class Payload {
     public InputStream stream() {
         return new InputStream() {
             private int b, off;
+            private final byte[] one = new byte[1];
 
-            @Override public int read() {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
+            @Override public int read() { return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff; }
 
             @Override public int read(byte[] dst, int at, int len) {
                 if (len == 0) return 0;
