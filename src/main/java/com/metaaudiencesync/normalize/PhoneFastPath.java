@@ -24,7 +24,14 @@ final class PhoneFastPath {
      * national prefixes it strips. Only regions whose prefix-for-parsing is a plain list of digit strings and
      * that have no transform rule get one.
      */
-    private record Rule(int cc, String ccDigits, String[] prefixes, int maxLength, java.util.List<Integer> localLengths, boolean iddFromZero) {
+    private record Rule(int cc, String ccDigits, String[] prefixes, int maxLength, java.util.List<Integer> localLengths, boolean iddFromZero,
+                        java.util.regex.Pattern general, java.util.regex.Pattern idd) {
+        /** the first of the national prefixes the number starts with (the parser's alternation picks the first), or null */
+        String prefix(char[] digits, int len) {
+            for (String p : prefixes) if (startsWith(digits, 0, len, p)) return p;
+            return null;
+        }
+
         /**
          * The full parser's test on a national number that starts with the region's own calling code: written
          * with it ({@code 1 212 555 0100} in the US) when the digits are too long for a national number
@@ -92,7 +99,10 @@ final class PhoneFastPath {
         int max = lengths.isEmpty() || lengths.get(0) == -1 ? -1 : lengths.get(lengths.size() - 1);
         String idd = md.getInternationalPrefix();
         boolean iddFromZero = !idd.isEmpty() && idd.charAt(0) == '0' && !topLevelAlternation(idd);
-        return new Rule(cc, Integer.toString(cc), prefixes, max, java.util.List.copyOf(md.getGeneralDesc().getPossibleLengthLocalOnlyList()), iddFromZero);
+        java.util.regex.Pattern general = java.util.regex.Pattern.compile(md.getGeneralDesc().getNationalNumberPattern());
+        java.util.regex.Pattern iddPattern = idd.isEmpty() ? null : java.util.regex.Pattern.compile(idd);
+        return new Rule(cc, Integer.toString(cc), prefixes, max, java.util.List.copyOf(md.getGeneralDesc().getPossibleLengthLocalOnlyList()), iddFromZero,
+                general, iddPattern);
     }
 
     /** a '|' outside parentheses: the pattern has alternatives that need not start with its first character */
@@ -118,13 +128,37 @@ final class PhoneFastPath {
         if (plus || zeros >= 2) return international(digits, zeros, len);
         String region = rowRegion != null ? rowRegion : defaultRegion;
         if (region == null) return len - zeros >= 11 ? international(digits, zeros, len) : null;
-        if (zeros > 0) return null; // trunk prefix: the full parser strips it
         Rule r = BY_REGION.get(region);
         if (r == null) return null;
+        if (zeros > 0) return nationalPrefix(r, digits, len); // trunk prefix ("030 ..." in Germany)
         // the full parser looks for the region's calling code before it strips a national prefix
         if (startsWith(digits, 0, len, r.ccDigits())) return r.ccWritten(len) ? international(digits, 0, len) : null;
-        if (r.blocks(digits, 0, len)) return null;
+        if (r.blocks(digits, 0, len)) return nationalPrefix(r, digits, len);
         return possibleOrNull(r.cc(), digits, 0, len);
+    }
+
+    /**
+     * A national number that starts with a national prefix of its region, as libphonenumber parses it (parseHelper:
+     * maybeExtractCountryCode, then maybeStripNationalPrefixAndCarrierCode, then testNumberLength): not an
+     * international prefix; the prefix is stripped unless the number fits the region's general pattern and the rest
+     * does not; the rest is kept when its length is possible. Only the answer "possible" is given here, for the main
+     * region of its calling code (whose lengths {@link #POSSIBLE} holds) and a rest without a leading zero (no Italian
+     * leading zero); anything else (a leading zero that is not a prefix, for one) goes to the full parser.
+     */
+    private static FieldNormalizer.Result nationalPrefix(Rule r, char[] digits, int len) {
+        if (BY_CC[r.cc()] != r) return null;
+        String p = r.prefix(digits, len);
+        if (p == null) return null;
+        int start = p.length(), n = len - start;
+        if (n < 2 || n > MAX_NATIONAL || digits[start] == '0') return null;
+        boolean[] possible = POSSIBLE[r.cc()];
+        if (possible == null || !possible[n]) return null;
+        java.nio.CharBuffer whole = java.nio.CharBuffer.wrap(digits, 0, len);
+        if (r.idd() != null && r.idd().matcher(whole).lookingAt()) return null; // maybe an international prefix
+        if (r.general().matcher(whole).matches() && !r.general().matcher(java.nio.CharBuffer.wrap(digits, start, n)).matches()) return null;
+        StringBuilder sb = new StringBuilder(3 + n);
+        sb.append(r.cc()).append(digits, start, n);
+        return new FieldNormalizer.Result(sb.toString(), null, false);
     }
 
     private static FieldNormalizer.Result international(char[] digits, int from, int len) {

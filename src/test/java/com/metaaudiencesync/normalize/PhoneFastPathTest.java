@@ -99,6 +99,46 @@ class PhoneFastPathTest {
         }
         assertTrue(shortcut("+44 20 7946 0123", "GB"));
         same("+44 20 7946 0123", "gb");
+        // a national (trunk) prefix: stripped as the full parser strips it
+        for (String[] raw : new String[][]{{"030 3296604", "DE"}, {"030 12345678", "DE"}, {"020 7946 0123", "GB"}, {"8 912 345 67 89", "RU"},
+                {"01 23 45 67 89", "FR"}}) {
+            assertTrue(shortcut(raw[0], raw[1]), raw[0]);
+            same(raw[0], raw[1].toLowerCase(Locale.ROOT));
+        }
+        // the prefix stays when the whole number fits the region's pattern and the rest does not (Russia, Kazakhstan)
+        for (String[] raw : new String[][]{{"8384097513", "ru"}, {"8384097513", "kz"}, {"89571496379823", "kz"}, {"88005553535", "ru"}}) {
+            same(raw[0], raw[1]);
+        }
+    }
+
+    /** numbers written with a national prefix (a leading 0, or 8 in Russia), valid or not, in the regions that have one */
+    @Test
+    void sameAsFullParserForNumbersWrittenWithANationalPrefix() {
+        Random rnd = new Random(11);
+        List<String> regions = new ArrayList<>(PHONES.getSupportedRegions());
+        java.util.Collections.sort(regions);
+        int shortcuts = 0;
+        for (int i = 0; i < 60_000; i++) {
+            String region = regions.get(rnd.nextInt(regions.size()));
+            String prefix = PHONES.getNddPrefixForRegion(region, true);
+            StringBuilder sb = new StringBuilder(prefix == null || rnd.nextInt(8) == 0 ? "0" : prefix);
+            if (rnd.nextInt(10) == 0) sb.append('0');
+            int len = 3 + rnd.nextInt(11);
+            for (int j = 0; j < len; j++) sb.append((char) ('0' + rnd.nextInt(10)));
+            if (shortcut(sb.toString(), region)) shortcuts++;
+            same(sb.toString(), region.toLowerCase(Locale.ROOT));
+        }
+        // and every region's example numbers in national form, which is where a prefix is written
+        for (String region : regions) {
+            for (PhoneNumberType type : PhoneNumberType.values()) {
+                PhoneNumber ex = PHONES.getExampleNumberForType(region, type);
+                if (ex == null) continue;
+                String national = PHONES.format(ex, PhoneNumberFormat.NATIONAL);
+                if (shortcut(national, region)) shortcuts++;
+                same(national, region.toLowerCase(Locale.ROOT));
+            }
+        }
+        assertTrue(shortcuts > 5_000, "shortcuts taken: " + shortcuts);
     }
 
     private static boolean shortcut(String raw, String region) {
