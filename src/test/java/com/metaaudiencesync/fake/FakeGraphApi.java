@@ -189,6 +189,16 @@ public final class FakeGraphApi implements AutoCloseable {
         }
     }
 
+    static {
+        // The JDK's HttpServer does not set TCP_NODELAY unless told to (read once, when its first server starts):
+        // without it the response of a request with a large body waited for the client's delayed ACK, ~40 ms per
+        // request on loopback, a latency the real Graph API does not have (Java HttpClient, 5.6 MB body: 74 -> 32 ms
+        // per request one at a time, 42 -> 20 ms two at a time).
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private FakeGraphApi(String validToken, int port, int threads) throws IOException {
         if (validToken == null || validToken.isEmpty()) {
             throw new IllegalArgumentException("validToken must be non-empty");

@@ -664,4 +664,10 @@ class FakeGraphApiTest {
         assertThat(fake.addRequestCount()).isEqualTo(40);
         assertThat(Set.copyOf(fake.requests())).hasSize(41);
     }
+
+    /** the fake answers without Nagle's delay (see FakeGraphApi's static block): the server option is on */
+    @Test
+    void serverSocketsAreNoDelay() {
+        assertThat(System.getProperty("sun.net.httpserver.nodelay")).isEqualTo("true");
+    }
 }
