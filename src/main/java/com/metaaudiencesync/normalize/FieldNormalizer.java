@@ -112,7 +112,7 @@ public final class FieldNormalizer {
      */
     public Result normalizeWithReason(MetaKey key, String raw, String rowCountryIso2) {
         if (raw == null) return Result.ABSENT;
-        String s = raw.strip();
+        String s = Text.strip(raw);
         if (s.isEmpty()) return Result.ABSENT;
         if (key.hashed() && s.length() == 64 && Sha256.isHex64(s)) return Result.hashed(Sha256.lowerHex(s));
         switch (key) {
@@ -157,7 +157,7 @@ public final class FieldNormalizer {
     /** A value from a column declared pre-hashed ({@code email_sha256}): must be 64 hex, sent lowercased. */
     public Result prehashed(String raw) {
         if (raw == null) return Result.ABSENT;
-        String s = raw.strip();
+        String s = Text.strip(raw);
         if (s.isEmpty()) return Result.ABSENT;
         return Sha256.isHex64(s) ? Result.hashed(Sha256.lowerHex(s)) : Result.invalid(INVALID_HASH);
     }
@@ -169,7 +169,7 @@ public final class FieldNormalizer {
      */
     public DateOfBirth splitDateOfBirth(String raw) {
         if (raw == null) return null;
-        String s = raw.strip();
+        String s = Text.strip(raw);
         int cut = s.indexOf('T');
         if (cut < 0) cut = s.indexOf(' ');
         if (cut > 0) s = s.substring(0, cut);
@@ -390,6 +390,20 @@ public final class FieldNormalizer {
     /** Small allocation-light text helpers. */
     static final class Text {
         private Text() {}
+
+        /**
+         * {@link String#strip()}, answered without scanning when both ends are Latin-1 characters above ' ' (no
+         * Latin-1 character above ' ' is whitespace for {@link Character#isWhitespace}; U+00A0 is not either): the
+         * usual case, and strip() on every cell of every row was ≈ 15 % of the normalize threads' samples.
+         */
+        static String strip(String raw) {
+            int n = raw.length();
+            if (n > 0) {
+                char a = raw.charAt(0), z = raw.charAt(n - 1);
+                if (a > ' ' && a <= 0xff && z > ' ' && z <= 0xff) return raw;
+            }
+            return raw.strip();
+        }
 
         static boolean allDigits(CharSequence s, int from, int to) {
             if (from >= to) return false;

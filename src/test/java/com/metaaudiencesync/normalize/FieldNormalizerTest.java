@@ -346,4 +346,22 @@ class FieldNormalizerTest {
             assertTrue(got != null && got.length() == 2, name);
         }
     }
+
+    /** the trimming shortcut gives String.strip()'s answer for every char at either end (and the same instance when nothing is cut) */
+    @Test
+    void stripShortcutIsStringStripForEveryCharacterAtEitherEnd() {
+        int shortcuts = 0;
+        for (int c = 0; c <= 0xFFFF; c++) {
+            String ch = String.valueOf((char) c);
+            for (String v : new String[]{ch, ch + "ab", "ab" + ch, ch + "a" + ch, ch + "\u00e9\u4e2d" + ch, "x" + ch + "y"}) {
+                String got = FieldNormalizer.Text.strip(v);
+                assertEquals(v.strip(), got, () -> "U+" + Integer.toHexString(ch.charAt(0)) + " in " + v.length() + " chars");
+                if (got == v) shortcuts++;
+            }
+        }
+        for (String v : new String[]{"", " ", "\t a \n", "\u2003a\u3000", "\uD83D\uDE00", " \uD83D\uDE00 ", "a\u00a0", "\u00a0a\u0085"}) {
+            assertEquals(v.strip(), FieldNormalizer.Text.strip(v), v);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(shortcuts > 100_000, "shortcuts " + shortcuts);
+    }
 }
