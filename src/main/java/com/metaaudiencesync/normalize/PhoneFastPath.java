@@ -134,7 +134,14 @@ final class PhoneFastPath {
         // the full parser looks for the region's calling code before it strips a national prefix
         if (startsWith(digits, 0, len, r.ccDigits())) return r.ccWritten(len) ? international(digits, 0, len) : null;
         if (r.blocks(digits, 0, len)) return nationalPrefix(r, digits, len);
-        return possibleOrNull(r.cc(), digits, 0, len);
+        // where the international prefix does not start with 0 (Chad 16, Cuba 119, Finland 99, ...), digits that
+        // start with it are dialled abroad by the full parser
+        if (!r.iddFromZero() && r.idd() != null && r.idd().matcher(java.nio.CharBuffer.wrap(digits, 0, len)).lookingAt()) return null;
+        FieldNormalizer.Result ok = possibleOrNull(r.cc(), digits, 0, len);
+        // not possible: the full parser keeps these digits as the national number too (no prefix to strip, no
+        // international prefix), so its answer is "invalid" as well
+        if (ok == null) return FieldNormalizer.Result.invalid(FieldNormalizer.INVALID_PHONE);
+        return ok;
     }
 
     /**

@@ -99,6 +99,17 @@ class PhoneFastPathTest {
         }
         assertTrue(shortcut("+44 20 7946 0123", "GB"));
         same("+44 20 7946 0123", "gb");
+        // impossible lengths of a plain national number: invalid without the parser ("12", the bench's invalid phone,
+        // starts with the US calling code and still goes to the parser)
+        for (String raw : new String[]{"212555010", "212555010012", "(212) 555-01"}) {
+            assertTrue(shortcut(raw, "US"), raw);
+            same(raw, "us");
+        }
+        // ... but not where the international prefix starts with another digit: there the parser dials abroad
+        // (Chad 16, Cuba 119, Australia 14110011, then a US number)
+        for (String[] raw : new String[][]{{"1612125550100", "td"}, {"11912125550100", "cu"}, {"1411001112125550100", "au"}}) {
+            same(raw[0], raw[1]);
+        }
         // a national (trunk) prefix: stripped as the full parser strips it
         for (String[] raw : new String[][]{{"030 3296604", "DE"}, {"030 12345678", "DE"}, {"020 7946 0123", "GB"}, {"8 912 345 67 89", "RU"},
                 {"01 23 45 67 89", "FR"}}) {
@@ -152,5 +163,30 @@ class PhoneFastPathTest {
         int zeros = 0;
         while (zeros < len && d[zeros] == '0') zeros++;
         return PhoneFastPath.tryNormalize(d, len, zeros, plus, region, null) != null;
+    }
+
+    /**
+     * Where the international prefix does not start with 0, digits that start with it are an international number
+     * for the full parser (the shortcut used to take "16 12 34 56" in Chad as a national number); every such region.
+     */
+    @Test
+    void sameAsFullParserWhereTheInternationalPrefixDoesNotStartWithZero() {
+        for (String[] raw : new String[][]{{"16123456", "td"}, {"16223344", "td"}, {"11912345", "cu"}, {"9912345678", "kp"},
+                {"1022334455", "si"}, {"99123456", "fi"}, {"140212345678", "pg"}, {"1612125550100", "td"}}) {
+            same(raw[0], raw[1]);
+        }
+        Random rnd = new Random(5);
+        for (String region : new String[]{"td", "cu", "kp", "si", "fi", "ax", "pg", "pe", "is", "cn", "cl", "au", "cc", "cx"}) {
+            String idd = com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider.getInstance()
+                    .getPhoneNumberMetadataSource().getMetadataForRegion(region.toUpperCase(Locale.ROOT)).getInternationalPrefix();
+            for (int i = 0; i < 2_000; i++) {
+                // digits that begin like the prefix's first alternative's literal digits, then random
+                StringBuilder sb = new StringBuilder();
+                for (char c : idd.toCharArray()) { if (c >= '0' && c <= '9') sb.append(c); else break; }
+                int len = 2 + rnd.nextInt(12);
+                for (int j = 0; j < len; j++) sb.append((char) ('0' + rnd.nextInt(10)));
+                same(sb.toString(), region);
+            }
+        }
     }
 }
