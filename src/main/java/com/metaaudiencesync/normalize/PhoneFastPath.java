@@ -10,11 +10,12 @@ import java.util.Map;
 
 /**
  * A shortcut around {@link PhoneNumberUtil#parse} (which runs many regular expressions) for the common case:
- * digits whose country code and national number can be split without any of libphonenumber's rewriting
- * (national prefix or carrier code stripping, transform rules, country code found inside a national number,
- * Italian leading zero). Only a number libphonenumber calls possible is returned; anything else returns null
- * and goes through the full parser, so the answer is always the full parser's answer.
- * FieldNormalizerTest compares both paths over every region's example numbers.
+ * digits whose country code and national number can be split without libphonenumber's harder rewriting
+ * (transform rules, carrier codes, country code found inside a national number, Italian leading zero); a
+ * region's literal national prefix is stripped as the parser strips it. The answer is a number libphonenumber
+ * calls possible, or "invalid" for a plain national number of an impossible length; anything else returns null
+ * and goes through the full parser, so the answer is always the full parser's answer. PhoneFastPathTest compares
+ * both paths over every region's example numbers and random digits.
  */
 final class PhoneFastPath {
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
