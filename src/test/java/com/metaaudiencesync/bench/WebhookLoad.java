@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * java -cp target/classes:target/test-classes:$(cat cp.txt) com.metaaudiencesync.bench.WebhookLoad \
  *      [--url=http://127.0.0.1:8081] [--singles=100000] [--batches=200] [--batch-size=500] [--connections=32] [--seconds=15] [--warmup=10] [--shapes=identify,native,batch]
  * </pre>
- * Without --url it starts the service in-process (dry-run, H2 file database under target/bench, the dedicated
+ * Without --url it starts the service in-process (dry-run, H2 file database under target/bench, deleted at the end; the dedicated
  * webhook listener on a free port) and measures both the listener and server.port. Prints requests/s and
  * p50/p99 latency for single-member requests (Segment identify events and native members) and for batches.
  * The client is a plain keep-alive HTTP/1.1 socket per connection (one request in flight each, like a
@@ -43,9 +43,10 @@ public final class WebhookLoad {
         List<String> shapes = List.of(arg(args, "shapes", "identify,native,batch").split(","));
 
         ConfigurableApplicationContext app = null;
+        String dir = null;
         List<String[]> targets = new ArrayList<>();
         if (url == null) {
-            String dir = "target/bench/" + UUID.randomUUID();
+            dir = "target/bench/" + UUID.randomUUID();
             app = SpringApplication.run(MetaAudienceSyncApplication.class,
                     "--server.port=0", "--server.address=127.0.0.1", "--sync.webhook.port=0", "--sync.webhook.bind-host=127.0.0.1",
                     "--spring.datasource.url=jdbc:h2:file:./" + dir + "/db;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0",
@@ -73,6 +74,8 @@ public final class WebhookLoad {
             }
         } finally {
             if (app != null) app.close();
+            // the service's database and outbox of this run (gigabytes after a long run): not kept
+            if (dir != null) org.springframework.util.FileSystemUtils.deleteRecursively(java.nio.file.Path.of(dir));
         }
     }
 
