@@ -17,10 +17,13 @@ public class FileClaimRepository extends ServiceSupport implements IdempotentRep
     @Override public boolean add(String key) {
         java.io.File f = new java.io.File(key);
         // another instance may have finished the file and moved it since this one listed the inbox: a claim on a
-        // DONE key would otherwise reset it as if the file had been dropped again
+        // DONE key would otherwise reset it as if the file had been dropped again. The instance that finishes a
+        // file moves it before it marks it DONE, so a DONE intake finished after this check is that race, not a
+        // new drop of the same file (IntakeStore.claim's seenAt).
+        long seenAt = System.currentTimeMillis();
         if (!f.isFile()) return false;
         String k = IntakeRun.keyOf(f);
-        boolean claimed = intakes.claim(k, f.getName());
+        boolean claimed = intakes.claim(k, f.getName(), seenAt);
         if (claimed && !f.isFile()) {
             intakes.markDone(k);
             return false;

@@ -35,7 +35,15 @@ public class IntakeStore {
      * Claims a file for this instance. True when nobody else holds a live lease on it. A file whose previous
      * intake was completed (DONE) and that shows up again is a new drop: it starts over.
      */
-    public boolean claim(String key, String fileName) {
+    public boolean claim(String key, String fileName) { return claim(key, fileName, Long.MAX_VALUE); }
+
+    /**
+     * @param seenAt when the caller last saw the file in the inbox: a DONE intake is only started over when it was
+     *               finished before that. Otherwise the file was seen before another instance finished it and
+     *               moved it away, and starting over would wipe that intake's counts (seen in a two-instance test:
+     *               a file reported DONE with 0 batches although its batch had been sent).
+     */
+    public boolean claim(String key, String fileName, long seenAt) {
         long now = System.currentTimeMillis();
         try {
             jdbc.update("INSERT INTO mas_intake(intake_key, file_name, owner, lease_until, status, started_at) VALUES (?,?,?,?,?,?)",
@@ -49,7 +57,7 @@ public class IntakeStore {
         if (n == 1) return true;
         n = jdbc.update("UPDATE mas_intake SET owner=?, lease_until=?, status='READING', chunks_committed=0, rows_read=0, rows_accepted=0, rows_rejected=0,"
                         + " batches_total=0, batches_sent=0, batches_dead=0, rows_sent=0, rows_dead=0, num_received=0, num_invalid=0, started_at=?, finished_at=NULL"
-                        + " WHERE intake_key=? AND status='DONE'", owner, now + leaseMillis, now, key);
+                        + " WHERE intake_key=? AND status='DONE' AND (finished_at IS NULL OR finished_at<?)", owner, now + leaseMillis, now, key, seenAt);
         return n == 1;
     }
 

@@ -207,4 +207,32 @@ class PendingAndBatchStoreH2Test {
         assertThat(pending.count()).isZero();
         assertThat(firstCells).containsExactlyInAnyOrder(hex(1), hex(2), hex(3));
     }
+
+    /**
+     * Two instances on one inbox: B listed a file, then A finished it (moved it, marked it DONE), then B claims it.
+     * That is not a new drop of the file: B's claim must fail and leave A's counts alone. A file seen after the
+     * intake finished is a new drop and starts over.
+     */
+    @Test
+    void aFileFinishedByAnotherInstanceAfterThisOneSawItIsNotStartedOver() throws Exception {
+        IntakeStore a = new IntakeStore(jdbc, tx, batches, "A", 60_000), b = new IntakeStore(jdbc, tx, batches, "B", 60_000);
+        String key = "f6.csv|42|1000";
+        long seenByB = System.currentTimeMillis();
+        assertThat(a.claim(key, "f6.csv")).isTrue();
+        List<String[]> rows = List.<String[]>of(row(1));
+        a.commitChunk(key, 1, Batch.newBatch(AudienceRef.ofName("x"), Action.ADD, 1, BatchCodec.encode(rows), "f6.csv").withIntake(key, 1), false);
+        a.markRead(key, 1, 1, 0, "{}", null);
+        Thread.sleep(2); // finished_at is in milliseconds: after B's look, as in the race
+        a.markDone(key);
+
+        assertThat(b.claim(key, "f6.csv", seenByB)).isFalse();
+        assertThat(jdbc.queryForMap("SELECT status, batches_total, rows_read, owner FROM mas_intake WHERE intake_key=?", key))
+                .containsEntry("STATUS", "DONE").containsEntry("BATCHES_TOTAL", 1).containsEntry("ROWS_READ", 1L);
+
+        // dropped again later: a new intake of the same key
+        long seenLater = System.currentTimeMillis() + 1;
+        assertThat(b.claim(key, "f6.csv", seenLater)).isTrue();
+        assertThat(jdbc.queryForMap("SELECT status, batches_total, owner FROM mas_intake WHERE intake_key=?", key))
+                .containsEntry("STATUS", "READING").containsEntry("BATCHES_TOTAL", 0).containsEntry("OWNER", "B");
+    }
 }
