@@ -37,7 +37,7 @@ log() { echo "[bench] $*" >&2; }
 
 if [[ ! -f "$ROOT/target/meta-audience-sync.jar" || ! -f "$TCLS/com/metaaudiencesync/bench/Baseline.class" ]]; then
   log "building (mvn -q -DskipTests package)"
-  (cd "$ROOT" && mvn -o -q -DskipTests package)
+  (cd "$ROOT" && mvn -q -DskipTests package)
 fi
 # run a snapshot of the jar, so a rebuild during the benchmark cannot pull classes from under a running service
 SNAP="$WORK/service-$$.jar"
@@ -49,7 +49,7 @@ JAR=$SNAP
 CPFILE="$WORK/test-classpath.txt"
 if [[ ! -s "$CPFILE" || "$ROOT/pom.xml" -nt "$CPFILE" ]]; then
   log "resolving the test classpath"
-  (cd "$ROOT" && mvn -o -q dependency:build-classpath -Dmdep.outputFile="$CPFILE" -Dmdep.includeScope=test)
+  (cd "$ROOT" && mvn -q dependency:build-classpath -Dmdep.outputFile="$CPFILE" -Dmdep.includeScope=test)
 fi
 CP="$TCLS:$ROOT/target/classes:$(cat "$CPFILE")"
 
@@ -153,7 +153,7 @@ run_service() {
     mv "$d/stage/warmup.csv" "$d/inbox/warmup.csv"
     wait_done "$pid" "$sp" "$d" warmup.csv || true
   fi
-  if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings=profile filename="$d/processing.jfr" >/dev/null; fi
+  if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings="${BENCH_JFR_SETTINGS:-profile}" filename="$d/processing.jfr" >/dev/null; fi
   local cpu0; cpu0=$(cpu_ticks $pid)
   thread_ticks $pid > "$d/threads.before"
   local fcpu0=0; [[ -n $fake_pid ]] && fcpu0=$(cpu_ticks $fake_pid)

@@ -119,9 +119,44 @@ public class CoreBeans {
     }
 
     @Bean
-    public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) {
+    public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) throws java.io.IOException {
         h2Durability(jdbc);
-        return new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2));
+        java.nio.file.Path dir = "auto".equals(sync.getPayloadStore()) ? spoolDir(jdbc) : null;
+        com.metaaudiencesync.store.PayloadSpool spool = dir == null ? null : new com.metaaudiencesync.store.PayloadSpool(dir);
+        BatchStore store = new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2), spool);
+        if (spool != null) {
+            int swept = store.sweepSpool(SPOOL_GRACE_MILLIS);
+            log.info("Batch payloads are kept in {}{}", spool.dir(), swept > 0 ? " (" + swept + " files no batch refers to, left by an interruption, deleted)" : "");
+            java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "mas-spool-sweep");
+                t.setDaemon(true);
+                return t;
+            });
+            sweeper.scheduleWithFixedDelay(() -> {
+                try { store.sweepSpool(SPOOL_GRACE_MILLIS); } catch (RuntimeException e) { log.warn("payload directory clean-up failed: {}", e.toString()); }
+            }, 30, 30, java.util.concurrent.TimeUnit.MINUTES);
+        }
+        return store;
+    }
+
+    /** an unreferenced payload file younger than this may belong to a batch whose row is being committed: kept */
+    static final long SPOOL_GRACE_MILLIS = 10 * 60_000L;
+
+    /**
+     * {@code <database>.spool} next to an H2 file database ({@code DATABASE_PATH()}), null for any other database
+     * (PostgreSQL: instances share the database, so payloads stay in it; an in-memory H2 keeps nothing anyway).
+     */
+    static java.nio.file.Path spoolDir(JdbcTemplate jdbc) {
+        try (java.sql.Connection c = jdbc.getDataSource().getConnection()) {
+            if (!"H2".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) return null;
+            try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("CALL DATABASE_PATH()")) {
+                String path = rs.next() ? rs.getString(1) : null;
+                return path == null ? null : java.nio.file.Path.of(path + ".spool");
+            }
+        } catch (java.sql.SQLException e) {
+            log.warn("could not find the H2 database's path ({}); batch payloads are kept in the database", e.getMessage());
+            return null;
+        }
     }
 
     @Bean

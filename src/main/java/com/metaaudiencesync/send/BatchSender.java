@@ -67,6 +67,8 @@ public class BatchSender {
         this.inflight = new Semaphore(Math.max(1, sync.getSend().getConcurrency()));
     }
 
+    static final String PAYLOAD_MISSING_REASON = "the batch's stored rows are missing (its payload file was deleted from the spool directory)";
+
     public void addListener(DeliveryListener l) { listeners.add(l); }
     public boolean isDryRun() { return dryRun; }
 
@@ -78,6 +80,7 @@ public class BatchSender {
     }
 
     public void send(Batch b) {
+        if (b.payload() == null) { dead(b, PAYLOAD_MISSING_REASON, "payload_missing", b.attempts()); return; }
         if (!dryRun && !gate.isOpen()) { store.release(b, 0); return; }
         if (dryRun) { writeOutbox(b, null); acknowledged(b, b.rowCount(), 0); return; }
         String audienceId;
@@ -111,6 +114,11 @@ public class BatchSender {
         if (!dryRun && (!gate.isOpen() || throttled())) return;
         List<Batch> group = store.claimGroup();
         if (group.isEmpty()) return;
+        if (group.stream().anyMatch(b -> b.payload() == null)) {
+            // a replace cannot be sent without all of its batches
+            for (Batch b : group) dead(b, PAYLOAD_MISSING_REASON + " (in this replace group)", "payload_missing", b.attempts());
+            return;
+        }
         Batch first = group.get(0);
         long total = group.stream().mapToLong(Batch::rowCount).sum();
         long sessionId = sessionIds.incrementAndGet();

@@ -1,8 +1,13 @@
 package com.metaaudiencesync.store;
 
 import com.metaaudiencesync.model.Action;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.util.ArrayList;
@@ -16,6 +21,7 @@ import java.util.Map;
  * Portable SQL only (H2 and PostgreSQL); a claim is an UPDATE guarded by the expected state.
  */
 public class BatchStore {
+    private static final Logger log = LoggerFactory.getLogger(BatchStore.class);
     public static final String READY = "READY";
     public static final String HELD = "HELD";
     public static final String INFLIGHT = "INFLIGHT";
@@ -24,25 +30,100 @@ public class BatchStore {
     private final TransactionTemplate tx;
     private final String owner;
     private final long leaseMillis;
+    /** where payloads live when not in the database (an H2 file database, see {@link PayloadSpool}); null: in the row */
+    private final PayloadSpool spool;
+    private static final Payload EMPTY = Payload.of(new byte[0]);
 
     public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis) {
+        this(jdbc, tx, owner, leaseMillis, null);
+    }
+
+    /** @param spool payload files, or null to keep payloads in the database */
+    public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis, PayloadSpool spool) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.owner = owner;
         this.leaseMillis = leaseMillis;
+        this.spool = spool;
     }
 
     public String owner() { return owner; }
+
+    /** the payload files, or null when payloads are kept in the database */
+    public PayloadSpool spool() { return spool; }
 
     public JdbcTemplate jdbc() { return jdbc; }
 
     /** Inserts a batch; READY unless it belongs to a group (replace session) still being written: HELD. */
     public void insert(Batch b, boolean held) {
         long now = System.currentTimeMillis();
-        jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key, chunk_seq,"
-                        + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-                b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(b.payload()), trim(b.source(), 600),
-                b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu());
+        // with a spool the file is complete before the row naming it can be committed (a crash in between leaves an
+        // unreferenced file, which PayloadSpool.sweep removes, never a row without its rows)
+        String ref = spool == null ? null : spoolWrite(b.payload());
+        try {
+            jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key, chunk_seq,"
+                            + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
+                    b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(ref == null ? b.payload() : EMPTY), ref,
+                    trim(b.source(), 600), b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu());
+        } catch (RuntimeException e) {
+            if (ref != null) spoolDelete(ref);
+            throw e;
+        }
+        if (ref != null) onCompletion(TransactionSynchronization.STATUS_ROLLED_BACK, ref); // the enclosing transaction may still roll back
+    }
+
+    private String spoolWrite(Payload p) {
+        try {
+            return spool.write(p);
+        } catch (java.io.IOException e) {
+            throw new DataAccessResourceFailureException("cannot write a batch payload file in " + spool.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void spoolDelete(String ref) {
+        try {
+            spool.delete(ref);
+        } catch (java.io.IOException | RuntimeException e) {
+            log.warn("could not delete the payload file {} ({}); it is removed at the next start-up", ref, e.toString());
+        }
+    }
+
+    /**
+     * Deletes {@code ref}'s file once the current transaction ends with {@code status} (committed: the row that named it
+     * is gone; rolled back: the row that would have named it was never stored). Outside a transaction the statement
+     * has already committed: deleted now when that is the status asked for.
+     */
+    private void onCompletion(int status, String ref) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override public void afterCompletion(int s) { if (s == status) spoolDelete(ref); }
+            });
+        } else if (status == TransactionSynchronization.STATUS_COMMITTED) {
+            spoolDelete(ref);
+        }
+    }
+
+    /** the payload file a queued batch (or, with {@code table} mas_dead_letter, a dead letter) refers to, or null */
+    private String refOf(String table, long id) {
+        List<String> l = jdbc.queryForList("SELECT payload_ref FROM " + table + " WHERE id=?", String.class, id);
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /**
+     * Deletes the payload files no batch or dead letter refers to (left by a crash) that are older than
+     * {@code graceMillis}. Returns how many; 0 without a spool.
+     */
+    public int sweepSpool(long graceMillis) {
+        if (spool == null) return 0;
+        java.util.Set<String> refs = new java.util.HashSet<>(jdbc.queryForList(
+                "SELECT payload_ref FROM mas_batch WHERE payload_ref IS NOT NULL UNION ALL SELECT payload_ref FROM mas_dead_letter WHERE payload_ref IS NOT NULL",
+                String.class));
+        try {
+            return spool.sweep(refs, graceMillis);
+        } catch (java.io.IOException e) {
+            log.warn("could not clean the payload directory {}: {}", spool.dir(), e.toString());
+            return 0;
+        }
     }
 
     /**
@@ -74,16 +155,37 @@ public class BatchStore {
         return a == null ? null : Payload.of(a);
     }
 
+    /**
+     * The payload of a batch row: from its file when it names one, else from the row. Null when the file is gone
+     * (deleted by hand): the sender dead-letters such a batch with its reason instead of sending nothing.
+     */
+    private Payload storedPayload(java.sql.ResultSet rs) throws java.sql.SQLException {
+        String ref = rs.getString("payload_ref");
+        if (ref == null) return payload(rs);
+        if (spool == null) {
+            log.error("batch {} keeps its rows in a payload file ({}), but this instance keeps payloads in the database (sync.payload-store)", rs.getLong("id"), ref);
+            return null;
+        }
+        try {
+            return spool.read(ref);
+        } catch (java.nio.file.NoSuchFileException e) {
+            log.error("batch {}: its payload file {} is missing from {}", rs.getLong("id"), ref, spool.dir());
+            return null;
+        } catch (java.io.IOException e) {
+            throw new java.sql.SQLException("cannot read the payload file " + ref + " of batch " + rs.getLong("id"), e);
+        }
+    }
+
     /** Releases the HELD batches of a group once all of them are stored. */
     public int releaseGroup(String groupKey) {
         return jdbc.update("UPDATE mas_batch SET state='READY' WHERE group_key=? AND state='HELD'", groupKey);
     }
 
-    private static final String COLS = "id, audience_id, audience_name, action, row_count, payload, source, intake_key, chunk_seq, group_key, group_seq, poll_job, poll_run, attempts, first_failure_at, created_at, ldu";
+    private static final String COLS = "id, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key, chunk_seq, group_key, group_seq, poll_job, poll_run, attempts, first_failure_at, created_at, ldu";
 
-    private static final RowMapper<Batch> MAPPER = (rs, i) -> new Batch(rs.getLong("id"),
+    private final RowMapper<Batch> MAPPER = (rs, i) -> new Batch(rs.getLong("id"),
             new AudienceRef(rs.getString("audience_id"), rs.getString("audience_name")),
-            Action.valueOf(rs.getString("action")), rs.getInt("row_count"), payload(rs), rs.getString("source"),
+            Action.valueOf(rs.getString("action")), rs.getInt("row_count"), storedPayload(rs), rs.getString("source"),
             rs.getString("intake_key"), (Integer) rs.getObject("chunk_seq"), rs.getString("group_key"), (Integer) rs.getObject("group_seq"),
             rs.getString("poll_job"), rs.getObject("poll_run") == null ? null : rs.getLong("poll_run"),
             rs.getInt("attempts"), rs.getObject("first_failure_at") == null ? null : rs.getLong("first_failure_at"), rs.getLong("created_at"),
@@ -142,7 +244,9 @@ public class BatchStore {
 
     /** Meta acknowledged the batch: it leaves the queue. */
     public void delete(long id) {
+        String ref = spool == null ? null : refOf("mas_batch", id);
         jdbc.update("DELETE FROM mas_batch WHERE id=?", id);
+        if (ref != null) onCompletion(TransactionSynchronization.STATUS_COMMITTED, ref);
     }
 
     public void retryLater(Batch b, long delayMillis, String error) {
@@ -161,9 +265,12 @@ public class BatchStore {
     /** Moves the batch to the dead letters with its reason, in one transaction. */
     public void deadLetter(Batch b, String reason, String code, int attempts) {
         tx.executeWithoutResult(s -> {
-            jdbc.update("INSERT INTO mas_dead_letter(batch_id, audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key,"
-                            + " poll_job, poll_run, reason, code, attempts, created_at, dead_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    b.id(), b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(b.payload()),
+            // a payload file stays where it is: the dead letter names it instead of the batch
+            String ref = refOf("mas_batch", b.id());
+            jdbc.update("INSERT INTO mas_dead_letter(batch_id, audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key,"
+                            + " poll_job, poll_run, reason, code, attempts, created_at, dead_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    b.id(), b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(),
+                    stream(ref != null || b.payload() == null ? EMPTY : b.payload()), ref,
                     trim(b.source(), 600), b.intakeKey(), b.pollJob(), b.pollRun(), trim(reason, 2000), code, attempts, b.createdAt(), System.currentTimeMillis(), b.ldu());
             jdbc.update("DELETE FROM mas_batch WHERE id=?", b.id());
         });
@@ -192,9 +299,9 @@ public class BatchStore {
                 // the file's report counted this batch as dead: it is pending again (counted as sent once delivered)
                 jdbc.update("UPDATE mas_intake SET batches_dead=batches_dead-1, rows_dead=rows_dead-(SELECT row_count FROM mas_dead_letter WHERE id=?)"
                         + " WHERE intake_key=(SELECT intake_key FROM mas_dead_letter WHERE id=?) AND batches_dead>0", dl, dl);
-                c += jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key,"
+                c += jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key,"
                         + " poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) SELECT audience_key, audience_id, audience_name, action, row_count,"
-                        + " payload, source, intake_key, poll_job, poll_run, 'READY', 0, ?, ?, ldu FROM mas_dead_letter WHERE id=?", now, now, dl);
+                        + " payload, payload_ref, source, intake_key, poll_job, poll_run, 'READY', 0, ?, ?, ldu FROM mas_dead_letter WHERE id=?", now, now, dl);
                 jdbc.update("DELETE FROM mas_dead_letter WHERE id=?", dl);
             }
             return c;
