@@ -117,7 +117,8 @@ run_service() {
   if [[ $mode == graph ]]; then
     fp=$(free_port)
     token="bench-$RANDOM$RANDOM"
-    FAKE_GRAPH_TOKEN=$token java -Xmx1g -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
+    # shellcheck disable=SC2086
+    FAKE_GRAPH_TOKEN=$token java -Xmx1g ${BENCH_FAKE_OPTS:-} -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
       > "$d/fake.log" 2>&1 &
     fake_pid=$!
     PIDS+=("$fake_pid")
@@ -156,7 +157,7 @@ run_service() {
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings="${BENCH_JFR_SETTINGS:-profile}" filename="$d/processing.jfr" >/dev/null; fi
   local cpu0; cpu0=$(cpu_ticks $pid)
   thread_ticks $pid > "$d/threads.before"
-  local fcpu0=0; [[ -n $fake_pid ]] && fcpu0=$(cpu_ticks $fake_pid)
+  local fcpu0=0; [[ -n $fake_pid ]] && { fcpu0=$(cpu_ticks $fake_pid); thread_ticks $fake_pid > "$d/fake-threads.before"; }
   ln "$src" "$d/stage/bench.csv"
   local t0; t0=$(now_ns)
   mv "$d/stage/bench.csv" "$d/inbox/bench.csv"            # the drop: one atomic rename
@@ -165,7 +166,7 @@ run_service() {
   local t1; t1=$(now_ns)
   local cpu1; cpu1=$(cpu_ticks $pid)
   thread_ticks $pid > "$d/threads.after"
-  local fcpu="-"; [[ -n $fake_pid ]] && fcpu=$(awk -v a="$fcpu0" -v b="$(cpu_ticks $fake_pid)" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}')
+  local fcpu="-"; [[ -n $fake_pid ]] && { fcpu=$(awk -v a="$fcpu0" -v b="$(cpu_ticks $fake_pid)" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}'); thread_ticks $fake_pid > "$d/fake-threads.after"; }
   local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.stop name=bench >/dev/null 2>&1 || true; fi
   kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
@@ -184,6 +185,7 @@ run_service() {
   echo "$n $mode $read_ $rows_out $fake_rows $secs $cpu $peaks $hwm $startup_s $done_" >> "$RESULTS"
   log "$n $mode: ${secs}s, cpu ${cpu}s (fake ${fcpu}s), heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
   log "CPU by thread ($n $mode): $(thread_cpu "$d/threads.before" "$d/threads.after")"
+  [[ -n $fake_pid ]] && log "fake Graph API's CPU by thread ($n $mode): $(thread_cpu "$d/fake-threads.before" "$d/fake-threads.after")"
   if [[ $JFR == 1 && -f "$d/processing.jfr" ]]; then
     log "JFR top frames ($n $mode):"
     "$ROOT/bench/jfr-top.sh" "$d/processing.jfr" 5 >&2 || true

@@ -146,7 +146,7 @@ public class CoreBeans {
      * {@code <database>.spool} next to an H2 file database ({@code DATABASE_PATH()}), null for any other database
      * (PostgreSQL: instances share the database, so payloads stay in it; an in-memory H2 keeps nothing anyway).
      */
-    static java.nio.file.Path spoolDir(JdbcTemplate jdbc) {
+    public static java.nio.file.Path spoolDir(JdbcTemplate jdbc) {
         try (java.sql.Connection c = jdbc.getDataSource().getConnection()) {
             if (!"H2".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) return null;
             try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("CALL DATABASE_PATH()")) {
