@@ -729,7 +729,7 @@ public final class FakeGraphApi implements AutoCloseable {
         String ct = contentType.toLowerCase(Locale.ROOT);
         if (body.length > 0) {
             if (ct.startsWith("application/json")) {
-                parseJsonBody(p, body);
+                parseJsonBody(p, body, countOnly);
             } else if (ct.startsWith("application/x-www-form-urlencoded") || ct.isEmpty()) {
                 applyFormParams(p, decodeForm(new String(body, StandardCharsets.UTF_8)));
             } else {
@@ -754,7 +754,7 @@ public final class FakeGraphApi implements AutoCloseable {
         }
     }
 
-    private static void parseJsonBody(Params p, byte[] body) {
+    private static void parseJsonBody(Params p, byte[] body, boolean countOnly) {
         try (JsonParser jp = PayloadParser.JSON.createParser(body)) {
             if (jp.nextToken() != JsonToken.START_OBJECT) {
                 throw GraphError.invalidParam("(#100) JSON body must be an object");
@@ -764,7 +764,7 @@ public final class FakeGraphApi implements AutoCloseable {
                 JsonToken v = jp.nextToken();
                 if ("payload".equals(name)) {
                     if (v == JsonToken.START_OBJECT) {
-                        p.payload = PayloadParser.parseObject(jp);
+                        p.payload = PayloadParser.parseObject(jp, countOnly);
                     } else if (v == JsonToken.VALUE_STRING) {
                         p.payload = PayloadParser.parse(jp.getText());
                     } else {
@@ -1173,7 +1173,8 @@ public final class FakeGraphApi implements AutoCloseable {
             throw GraphError.invalidParam("(#100) Invalid parameter: Too many users in one request: the limit is "
                     + MAX_ROWS_PER_REQUEST);
         }
-        if (pl.rows.isEmpty()) {
+        int rowCount = pl.counted ? Math.min(pl.countedRows, MAX_ROWS_PER_REQUEST) : pl.rows.size();
+        if (rowCount == 0) {
             throw GraphError.invalidParam("(#100) Invalid parameter: Data is missing or does not match schema");
         }
         int n = schema.size();
@@ -1194,7 +1195,21 @@ public final class FakeGraphApi implements AutoCloseable {
             else if (k.equals("DATA_PROCESSING_OPTIONS_COUNTRY")) dpoCountry = i;
             else dpoState = i;
         }
-        Checked c = new Checked(List.copyOf(identitySchema), pl.rows.size());
+        Checked c = new Checked(List.copyOf(identitySchema), rowCount);
+        if (pl.counted) {
+            // count-only: the parser checked the rows in this loop's order (PayloadParser.countRows)
+            if (strictHashing && pl.firstBadRow >= 0) {
+                throw GraphError.invalidParam("(#100) Invalid parameter: Data is missing or does not match schema: row "
+                        + pl.firstBadRow + " column " + pl.firstBadColumn + " is not a lowercase hex SHA-256 hash");
+            }
+            if (pl.mismatchRow >= 0) {
+                throw GraphError.invalidParam("(#100) Invalid parameter: Data is missing or does not match schema: row "
+                        + pl.mismatchRow + " has " + pl.mismatchLength + " values, schema has " + n);
+            }
+            c.invalid = pl.invalid;
+            c.samples.putAll(pl.samples);
+            return c;
+        }
         StringBuilder sb = new StringBuilder(72 * n);
         for (int r = 0; r < pl.rows.size(); r++) {
             String[] row = pl.rows.get(r);
@@ -1261,6 +1276,20 @@ public final class FakeGraphApi implements AutoCloseable {
         for (char ch = 'a'; ch <= 'f'; ch++) {
             LOWER_HEX[ch] = true;
         }
+    }
+
+    /** the 64 chars at {@code off} are a lowercase hex SHA-256 */
+    static boolean isSha256Hex(char[] v, int off) {
+        if (off < 0 || off + 64 > v.length) {
+            return false;
+        }
+        for (int i = off; i < off + 64; i++) {
+            char ch = v[i];
+            if (ch >= 128 || !LOWER_HEX[ch]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static boolean isSha256Hex(String v) {

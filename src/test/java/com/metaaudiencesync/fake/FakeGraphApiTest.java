@@ -665,6 +665,66 @@ class FakeGraphApiTest {
         assertThat(Set.copyOf(fake.requests())).hasSize(41);
     }
 
+    /**
+     * Count-only mode checks rows while parsing (no String per cell, no row kept; escapes, nulls, numbers, nested
+     * arrays and rows that are strings included): every request gets the same answer as in the
+     * normal mode — accepted with the same counts and invalid-entry samples, or refused with the same error —
+     * with strict hashing on and off.
+     */
+    @Test
+    void countOnlyModeAnswersEveryRequestAsTheNormalModeDoes() throws Exception {
+        List<String> multi = List.of("EMAIL", "PHONE", "EXTERN_ID");
+        List<ObjectNode> cases = new ArrayList<>();
+        cases.add(payload(multi, List.of(List.of(h("a"), h("p"), "x1"), List.of("", h("q"), ""), List.of("", "", "ext-only"))));
+        cases.add(payload(multi, List.of(List.of(h("a"), "", ""), List.of("raw@x.com", h("q"), ""), List.of(h("c"), "", ""))));
+        cases.add(payload(multi, List.of(List.of(h("a"), "", ""), List.of("", "", ""))));
+        cases.add(payload(multi, List.of(List.of("RAW", "", ""), List.of(h("b"), "", ""), List.of(h("c"), ""))));
+        cases.add(payload(multi, List.of(List.of(h("a"), "", ""), List.of(h("b"), ""), List.of(h("c"), "", ""), List.of("bad", "", ""))));
+        cases.add(payload(multi, List.of(List.of(h("a").toUpperCase(java.util.Locale.ROOT), "", ""), List.of(h("b"), "", "", "extra"))));
+        List<List<String>> many = new ArrayList<>();
+        for (int i = 0; i < FakeGraphApi.MAX_ROWS_PER_REQUEST + 1; i++) many.add(List.of(h("m" + i)));
+        cases.add(payload(List.of("EMAIL"), many));
+        cases.add(payload(List.of("EMAIL"), List.of()));
+        cases.add(payload(multi, List.of(List.of(h("a"), "", "quote\"d"), List.of("", "", ""), List.of(h("b"), "", "tab\t"))));
+        ObjectNode odd = payload(List.of("EMAIL", "PHONE", "DATA_PROCESSING_OPTIONS"), List.of());
+        ArrayNode data = (ArrayNode) odd.get("payload").get("data");
+        ArrayNode r1 = data.addArray();
+        r1.add(h("a"));
+        r1.addNull();
+        r1.addArray().add("LDU");
+        ArrayNode r2 = data.addArray();
+        r2.addNull();
+        r2.add(12345);
+        r2.addArray();
+        cases.add(odd);
+        ObjectNode plain = payload(List.of("EMAIL"), List.of());
+        ((ArrayNode) plain.get("payload").get("data")).add(h("s1")).add("").add(h("s2"));
+        cases.add(plain);
+        int k = 0;
+        for (boolean strict : new boolean[]{true, false}) {
+            for (ObjectNode body : cases) {
+                k++;
+                fake.setStrictHashing(strict);
+                fake.setCountOnly(false);
+                String normal = comparable(postJson("/" + create("normal-" + k) + "/users", body));
+                fake.setCountOnly(true);
+                String counted = comparable(postJson("/" + create("counted-" + k) + "/users", body));
+                assertThat(counted).as("case %d, strict %s", k, strict).isEqualTo(normal);
+            }
+        }
+        assertThat(k).isEqualTo(2 * cases.size());
+    }
+
+    /** status and body without what differs per request (ids, trace ids) */
+    private static String comparable(HttpResponse<String> r) throws IOException {
+        JsonNode j = json(r);
+        if (j instanceof ObjectNode o) {
+            o.remove(List.of("audience_id", "id", "session_id"));
+            if (o.get("error") instanceof ObjectNode e) e.remove("fbtrace_id");
+        }
+        return r.statusCode() + " " + j;
+    }
+
     /** the fake answers without Nagle's delay (see FakeGraphApi's static block): the server option is on */
     @Test
     void serverSocketsAreNoDelay() {

@@ -22,6 +22,20 @@ final class PayloadParser {
         boolean schemaIsString;
         final List<String[]> rows = new ArrayList<>();
         boolean tooManyRows;
+        /**
+         * Count-only mode ({@link #parseObject(JsonParser, boolean)}): the rows were checked while being read (no
+         * String per cell, none kept) and only what {@code FakeGraphApi.check} needs of them is here, worked out in
+         * the same row order: the first row whose length differs from the schema's, the first row before it with
+         * a cell that is not a hash (strict hashing refuses the request there), and the rows that would be counted
+         * invalid (a cell that is not a hash, or no identifier) with the first 100 samples.
+         */
+        boolean counted;
+        int countedRows;
+        int mismatchRow = -1, mismatchLength;
+        int firstBadRow = -1;
+        String firstBadColumn;
+        int invalid;
+        final java.util.Map<String, String> samples = new java.util.LinkedHashMap<>();
     }
 
     private PayloadParser() {
@@ -40,7 +54,14 @@ final class PayloadParser {
     }
 
     /** Parses a payload object; the parser must be positioned on its START_OBJECT. Leaves it on END_OBJECT. */
-    static Payload parseObject(JsonParser p) throws IOException {
+    static Payload parseObject(JsonParser p) throws IOException { return parseObject(p, false); }
+
+    /**
+     * As {@link #parseObject(JsonParser)}; with {@code countOnly}, rows that follow a schema array are checked as
+     * they are read instead of being kept ({@link Payload#counted}): the benchmark's fake validates 10 000-row
+     * requests without a String per cell.
+     */
+    static Payload parseObject(JsonParser p, boolean countOnly) throws IOException {
         Payload out = new Payload();
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -65,7 +86,8 @@ final class PayloadParser {
                 if (v != JsonToken.START_ARRAY) {
                     throw GraphError.invalidParam("(#100) Invalid parameter: Data is missing or does not match schema");
                 }
-                readRows(p, out);
+                if (countOnly && out.schema != null && !out.schemaIsString && !out.schema.isEmpty()) countRows(p, out);
+                else readRows(p, out);
             } else {
                 p.skipChildren();
             }
@@ -102,6 +124,88 @@ final class PayloadParser {
             }
             out.rows.add(row);
         }
+    }
+
+    private static void countRows(JsonParser p, Payload out) throws IOException {
+        out.counted = true;
+        List<String> schema = out.schema;
+        int n = schema.size();
+        boolean[] hashed = new boolean[n], identity = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            String k = schema.get(i);
+            hashed[i] = !FakeGraphApi.UNHASHED_KEYS.contains(k) && !FakeGraphApi.DPO_KEYS.contains(k);
+            identity[i] = !FakeGraphApi.DPO_KEYS.contains(k);
+        }
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new IOException("truncated");
+            }
+            int cells = 0;
+            boolean anyIdentity = false;
+            String bad = null;
+            if (t == JsonToken.START_ARRAY) {
+                JsonToken c;
+                while ((c = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (c == null) {
+                        throw new IOException("truncated");
+                    }
+                    int i = cells++;
+                    int kind = cellKind(p, c);
+                    if (i < n) {
+                        if (identity[i] && kind != EMPTY) anyIdentity = true;
+                        if (hashed[i] && kind == OTHER) bad = schema.get(i);
+                    }
+                }
+            } else {
+                cells = 1;
+                int kind = cellKind(p, t);
+                if (identity[0] && kind != EMPTY) anyIdentity = true;
+                if (hashed[0] && kind == OTHER) bad = schema.get(0);
+            }
+            row(out, n, cells, anyIdentity, bad);
+        }
+    }
+
+    /** one row's outcome, in order, as FakeGraphApi.check would decide it */
+    private static void row(Payload out, int n, int cells, boolean anyIdentity, String bad) {
+        int r = out.countedRows++;
+        if (r >= FakeGraphApi.MAX_ROWS_PER_REQUEST) {
+            out.tooManyRows = true;
+            return;
+        }
+        if (out.mismatchRow >= 0) {
+            return; // the request is refused at that row: later rows do not matter
+        }
+        if (cells != n) {
+            out.mismatchRow = r;
+            out.mismatchLength = cells;
+            return;
+        }
+        if (bad != null && out.firstBadRow < 0) {
+            out.firstBadRow = r;
+            out.firstBadColumn = bad;
+        }
+        if (bad != null || !anyIdentity) {
+            out.invalid++;
+            if (out.samples.size() < 100) {
+                out.samples.put(Integer.toString(r), bad != null ? "Invalid " + bad + " value" : "Empty row");
+            }
+        }
+    }
+
+    private static final int EMPTY = 0, HASH = 1, OTHER = 2;
+
+    /** what a cell is for the checks: empty, a lowercase hex SHA-256, or anything else; nested values are consumed */
+    private static int cellKind(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            int len = p.getTextLength();
+            if (len == 0) return EMPTY;
+            if (len != 64) return OTHER;
+            return FakeGraphApi.isSha256Hex(p.getTextCharacters(), p.getTextOffset()) ? HASH : OTHER;
+        }
+        String text = cellText(p, t);
+        return text.isEmpty() ? EMPTY : FakeGraphApi.isSha256Hex(text) ? HASH : OTHER;
     }
 
     private static String cellText(JsonParser p, JsonToken t) throws IOException {
