@@ -121,12 +121,17 @@ public class CoreBeans {
     @Bean
     public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) throws java.io.IOException {
         h2Durability(jdbc);
-        java.nio.file.Path dir = "auto".equals(sync.getPayloadStore()) ? spoolDir(jdbc) : null;
-        com.metaaudiencesync.store.PayloadSpool spool = dir == null ? null : new com.metaaudiencesync.store.PayloadSpool(dir);
-        BatchStore store = new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2), spool);
+        boolean auto = "auto".equals(sync.getPayloadStore());
+        java.nio.file.Path dir = spoolDir(jdbc);
+        // with sync.payload-store=database an existing spool directory is still read (batches stored there before)
+        com.metaaudiencesync.store.PayloadSpool spool = dir == null || (!auto && !java.nio.file.Files.isDirectory(dir)) ? null
+                : new com.metaaudiencesync.store.PayloadSpool(dir);
+        BatchStore store = new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2),
+                spool, auto);
         if (spool != null) {
             int swept = store.sweepSpool(SPOOL_GRACE_MILLIS);
-            log.info("Batch payloads are kept in {}{}", spool.dir(), swept > 0 ? " (" + swept + " files no batch refers to, left by an interruption, deleted)" : "");
+            log.info("Batch payloads are {} {}{}", auto ? "kept in" : "kept in the database; earlier batches are read from", spool.dir(),
+                    swept > 0 ? " (" + swept + " files no batch refers to, left by an interruption, deleted)" : "");
             java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "mas-spool-sweep");
                 t.setDaemon(true);

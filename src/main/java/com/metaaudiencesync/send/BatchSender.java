@@ -80,6 +80,16 @@ public class BatchSender {
     }
 
     public void send(Batch b) {
+        try {
+            sendOne(b);
+        } finally {
+            // the request body was built from it and the batch is settled (sent, retried later from its stored copy,
+            // dead-lettered or released): its blocks go to the next payloads
+            com.metaaudiencesync.store.Payload.recycle(b.payload());
+        }
+    }
+
+    private void sendOne(Batch b) {
         if (b.payload() == null) { dead(b, PAYLOAD_MISSING_REASON, "payload_missing", b.attempts()); return; }
         if (!dryRun && !gate.isOpen()) { store.release(b, 0); return; }
         if (dryRun) { writeOutbox(b, null); acknowledged(b, b.rowCount(), 0); return; }
@@ -114,6 +124,14 @@ public class BatchSender {
         if (!dryRun && (!gate.isOpen() || throttled())) return;
         List<Batch> group = store.claimGroup();
         if (group.isEmpty()) return;
+        try {
+            sendGroup(group);
+        } finally {
+            for (Batch b : group) com.metaaudiencesync.store.Payload.recycle(b.payload());
+        }
+    }
+
+    private void sendGroup(List<Batch> group) {
         if (group.stream().anyMatch(b -> b.payload() == null)) {
             // a replace cannot be sent without all of its batches
             for (Batch b : group) dead(b, PAYLOAD_MISSING_REASON + " (in this replace group)", "payload_missing", b.attempts());

@@ -70,7 +70,7 @@ public final class BatchCodec {
                 cur = java.util.Arrays.copyOf(cur, (int) Math.min(Payload.BLOCK, Math.max(2L * cur.length, (long) p + more)));
             } else {
                 full.add(cur);
-                cur = new byte[Payload.BLOCK];
+                cur = Payload.newBlock();
                 p = 0;
             }
         }

@@ -40,12 +40,24 @@ public class BatchStore {
 
     /** @param spool payload files, or null to keep payloads in the database */
     public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis, PayloadSpool spool) {
+        this(jdbc, tx, owner, leaseMillis, spool, true);
+    }
+
+    /**
+     * @param spool      payload files, or null
+     * @param spoolWrites new payloads go to {@code spool}; false: into the database, while batches stored in files
+     *                    before (sync.payload-store changed to database) are still read from them and cleaned up
+     */
+    public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis, PayloadSpool spool, boolean spoolWrites) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.owner = owner;
         this.leaseMillis = leaseMillis;
         this.spool = spool;
+        this.spoolWrites = spool != null && spoolWrites;
     }
+
+    private final boolean spoolWrites;
 
     public String owner() { return owner; }
 
@@ -59,7 +71,7 @@ public class BatchStore {
         long now = System.currentTimeMillis();
         // with a spool the file is complete before the row naming it can be committed (a crash in between leaves an
         // unreferenced file, which PayloadSpool.sweep removes, never a row without its rows)
-        String ref = spool == null ? null : spoolWrite(b.payload());
+        String ref = spoolWrites ? spoolWrite(b.payload()) : null;
         try {
             jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key, chunk_seq,"
                             + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",

@@ -159,6 +159,23 @@ class PayloadSpoolH2Test {
         assertThat(batches.claimReady(1, List.of()).get(0).payload().toArray()).isEqualTo(payload);
     }
 
+    /** sync.payload-store changed from auto to database: new batches go into the row, earlier ones still read from their files */
+    @Test
+    void aStoreThatNoLongerWritesFilesStillReadsAndCleansUpTheEarlierOnes() throws Exception {
+        byte[] early = bigPayload(20), late = bigPayload(30);
+        batches.insert(batch(early, 20), false);
+        BatchStore database = new BatchStore(jdbc, tx, "test-instance", 60_000, spool, false);
+        database.insert(batch(late, 30), false);
+        assertThat(files()).hasSize(1);
+        assertThat(jdbc.queryForList("SELECT payload_ref FROM mas_batch ORDER BY id", String.class).get(1)).isNull();
+        List<Batch> claimed = database.claimReady(2, List.of());
+        assertThat(claimed).hasSize(2);
+        assertThat(claimed.get(0).payload().toArray()).isEqualTo(early);
+        assertThat(claimed.get(1).payload().toArray()).isEqualTo(late);
+        for (Batch b : claimed) database.delete(b.id());
+        assertThat(files()).isEmpty();
+    }
+
     @Test
     void referencesThatAreNotSpoolNamesAreRefused() throws Exception {
         assertThatThrownBy(() -> spool.read("../db.mv")).isInstanceOf(IllegalArgumentException.class);

@@ -22,10 +22,12 @@ class PayloadTest {
     private static final JsonFactory JSON = new JsonFactory();
 
     /** 10 000 rows (a full batch) of hashes, empty cells and text, a few rows with text longer than a block */
-    private static List<String[]> batch() {
-        Random r = new Random(11);
+    private static List<String[]> batch() { return rows(10_000, 11); }
+
+    private static List<String[]> rows(int n, long seed) {
+        Random r = new Random(seed);
         List<String[]> rows = new ArrayList<>();
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < n; i++) {
             String[] row = new String[MetaKey.COUNT];
             for (int c = 0; c < row.length; c++) {
                 int k = r.nextInt(5);
@@ -125,5 +127,45 @@ class PayloadTest {
         Payload cut = Payload.ofBlocks(new byte[][]{java.util.Arrays.copyOf(whole, whole.length - 5)}, new int[]{whole.length - 5});
         BatchCodec.Reader r = new BatchCodec.Reader(cut);
         assertThatThrownBy(() -> { while (r.hasNext()) r.next(); }).isInstanceOf(RuntimeException.class);
+    }
+
+    /**
+     * Blocks of a payload nobody uses any more are reused by the next payloads (writer and reader), their old bytes
+     * overwritten: the next batches read back exactly; the recycled payload cannot be read; recycling twice gives
+     * its blocks once.
+     */
+    @Test
+    void recycledBlocksCarryTheNextBatchesIntactAndARecycledPayloadCannotBeRead() throws IOException {
+        List<String[]> first = rows(3000, 11), second = rows(3000, 12);
+        BatchCodec.Writer w = new BatchCodec.Writer(10_000);
+        for (String[] r : first) w.add(r);
+        Payload a = w.toPayload();
+        byte[] aBytes = a.toArray();
+        assertThat(a.blockCount()).isGreaterThan(3);
+        java.util.Set<byte[]> aBlocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < a.blockCount(); i++) aBlocks.add(a.block(i));
+
+        int before = Payload.spareBlocks();
+        Payload.recycle(a);
+        int given = Payload.spareBlocks() - before;
+        assertThat(given).as("full blocks given back").isPositive();
+        Payload.recycle(a);
+        assertThat(Payload.spareBlocks() - before).as("a second recycle gives nothing").isEqualTo(given);
+        assertThatThrownBy(() -> new BatchCodec.Reader(a).next()).isInstanceOf(RuntimeException.class);
+
+        // the next batch is written into those blocks (they still hold the first batch's bytes) and reads back exactly
+        BatchCodec.Writer w2 = new BatchCodec.Writer(10_000);
+        for (String[] r : second) w2.add(r);
+        Payload b = w2.toPayload();
+        int reused = 0;
+        for (int i = 0; i < b.blockCount(); i++) if (aBlocks.contains(b.block(i))) reused++;
+        assertThat(reused).as("blocks reused by the writer").isPositive();
+        assertSameRows(BatchCodec.decode(b), second);
+
+        // and a payload read from a stream into recycled blocks is the stream's bytes
+        Payload.recycle(b);
+        Payload c = Payload.read(new java.io.ByteArrayInputStream(aBytes), aBytes.length);
+        assertThat(c.toArray()).isEqualTo(aBytes);
+        assertSameRows(BatchCodec.decode(c), first);
     }
 }
