@@ -19,6 +19,9 @@ public final class BatchStager {
     /** @param ldu Limited Data Use "country,state" shared by the rows of the group, or null */
     public record Group(AudienceRef audience, Action action, String ldu) {
         public Group(AudienceRef audience, Action action) { this(audience, action, null); }
+
+        /** no group yet (a placeholder that equals no real group) */
+        public static final Group NONE = new Group(null, null, null);
     }
 
     /** Receives full batches as rows (decoded from the staged form; for callers that want Strings). */

@@ -42,6 +42,9 @@ final class ByteCsv implements RecordReader {
     private long lineNo = 1;
 
     private final String[] header;
+
+    /** the header row's names: the names array of every record of this file */
+    public String[] header() { return header; }
     /** the record being read: its cells' bytes one after the other, where each ends, and whether it is ASCII (>= 0) */
     private byte[] rec = new byte[512];
     private int recLen;

@@ -37,17 +37,30 @@ public final class IntakeRun {
     public final List<String> replaceGroups = new ArrayList<>();
     /** one per run: caches the header lookups */
     public final MemberMapper mapper;
-    /** the route thread's digest (it helps normalize the chunk it is about to stage) */
-    final com.metaaudiencesync.normalize.RowBuilder.Scratch hasher = new com.metaaudiencesync.normalize.RowBuilder.Scratch();
+    /** a CSV's header, looked up by every mapper of this run before the first record (MemberMapper.prepare) */
+    private String[] header;
+
+    void prepare(String[] header) {
+        this.header = header;
+        mapper.prepare(header);
+        for (MemberMapper m : helperMappers) m.prepare(header);
+    }
     /** chunks handed to the normalize threads, not yet staged, oldest first (route thread only) */
     final java.util.ArrayDeque<FileIntake.Work> inFlight = new java.util.ArrayDeque<>();
-    /** the group of the last staged row (route thread only) */
-    BatchStager.Group lastGroup;
+    /**
+     * the group of the last staged row (route thread only); a placeholder before the first one, not null: a null at
+     * the start of each file made the JIT drop its compiled staging loop once per file (speculate_null_check)
+     */
+    BatchStager.Group lastGroup = BatchStager.Group.NONE;
     /** one per helper thread that normalizes slices of chunks (a mapper is not thread-safe) */
     private final List<MemberMapper> helperMappers = new ArrayList<>();
 
     MemberMapper helperMapper(int i) {
-        while (helperMappers.size() <= i) helperMappers.add(new MemberMapper(audienceName, null, action));
+        while (helperMappers.size() <= i) {
+            MemberMapper m = new MemberMapper(audienceName, null, action);
+            if (header != null) m.prepare(header);
+            helperMappers.add(m);
+        }
         return helperMappers.get(i);
     }
 

@@ -27,6 +27,19 @@ public final class MemberMapper {
         this.defaultAction = defaultAction;
     }
 
+    /**
+     * Looks the columns of {@code names} up now (a CSV's header, before its first record). So {@link #map} never
+     * meets a new header in the middle of a CSV file: the JIT compiles it without that branch, and it is not
+     * compiled again at the start of each file (seen in compilation logs as a deoptimization per file).
+     */
+    public ColumnAliases.Column[] prepare(String[] names) {
+        ColumnAliases.Column[] cols = new ColumnAliases.Column[names.length];
+        for (int i = 0; i < names.length; i++) cols[i] = columns.computeIfAbsent(names[i], ColumnAliases::resolve);
+        resolved = cols;
+        resolvedNames = names;
+        return cols;
+    }
+
     /** @return the member, with {@code action == null} when an action column holds something unknown */
     public RawMember map(SourceRecord r) {
         RawMember m = new RawMember();
@@ -34,14 +47,9 @@ public final class MemberMapper {
         RawCells raw = r.raw();
         Object[] values = raw == null ? r.values() : null;
         String actionText = null;
-        ColumnAliases.Column[] cols = resolved;
-        if (names != resolvedNames) {
-            // a file's records share one header array: its columns are looked up once
-            cols = new ColumnAliases.Column[names.length];
-            for (int i = 0; i < names.length; i++) cols[i] = columns.computeIfAbsent(names[i], ColumnAliases::resolve);
-            resolved = cols;
-            resolvedNames = names;
-        }
+        // a file's records share one header array: its columns are looked up once (for a CSV before the first
+        // record, see prepare)
+        ColumnAliases.Column[] cols = names == resolvedNames ? resolved : prepare(names);
         for (int i = 0; i < names.length; i++) {
             ColumnAliases.Column c = cols[i];
             if (c.kind() == ColumnAliases.Kind.IGNORED) continue;
