@@ -88,7 +88,7 @@ public class GraphClient {
                 .POST(HttpRequest.BodyPublishers.fromPublisher(publisher, body.size())).build());
         // Meta answered after reading the whole body (every block handed out and the body completed): the blocks
         // are free again. Not after an error or an early answer, when the client may still hold them.
-        if (r.status() >= 200 && r.status() < 300 && publisher.completed()) spare.give(body);
+        if (r.status() >= 200 && r.status() < 300 && publisher.completed()) for (byte[] b : body.all()) spare.give(b);
         return r;
     }
 
@@ -98,31 +98,9 @@ public class GraphClient {
      * collected as old garbage (G1 ran a concurrent cycle every second or so on the Graph path). Reused blocks
      * stay put instead. At most 1/16 of the heap (and 32 MB) is kept.
      */
-    private final Spare spare = new Spare((int) Math.min(512, Runtime.getRuntime().maxMemory() / 16 / Blocks.BLOCK));
+    private final com.metaaudiencesync.store.BlockPool spare = com.metaaudiencesync.store.BlockPool.ofHeap(16, 512);
 
-    int spareBlocks() { return spare.count.get(); }
-
-    static final class Spare {
-        private final java.util.concurrent.ConcurrentLinkedDeque<byte[]> blocks = new java.util.concurrent.ConcurrentLinkedDeque<>();
-        final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
-        private final int max;
-
-        Spare(int max) { this.max = max; }
-
-        byte[] take() {
-            byte[] b = blocks.pollFirst();
-            if (b == null) return new byte[Blocks.BLOCK];
-            count.decrementAndGet();
-            return b;
-        }
-
-        void give(Blocks body) {
-            for (byte[] b : body.all()) {
-                if (count.incrementAndGet() > max) { count.decrementAndGet(); return; }
-                blocks.addFirst(b);
-            }
-        }
-    }
+    int spareBlocks() { return spare.size(); }
 
     /** Writes the JSON body a POST would carry, without credentials, to {@code out} (dry-run outbox). */
     public static void writeBodyWithoutAuth(java.io.OutputStream out, BodyWriter writer) throws IOException {
@@ -136,16 +114,16 @@ public class GraphClient {
 
     /** An output stream that keeps what is written in 64 KB blocks (the last one used up to {@link #lastLength()}). */
     static final class Blocks extends java.io.OutputStream {
-        static final int BLOCK = 1 << 16;
+        static final int BLOCK = com.metaaudiencesync.store.BlockPool.BLOCK;
         private final java.util.List<byte[]> full = new java.util.ArrayList<>();
-        private final Spare spare;
+        private final com.metaaudiencesync.store.BlockPool spare;
         private byte[] cur;
         private int pos;
         private long size;
 
         Blocks() { this(null); }
 
-        Blocks(Spare spare) {
+        Blocks(com.metaaudiencesync.store.BlockPool spare) {
             this.spare = spare;
             this.cur = fresh();
         }

@@ -21,37 +21,8 @@ public final class Payload {
     private final int length;
     private final java.util.concurrent.atomic.AtomicBoolean recycled = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /**
-     * Full blocks of payloads nobody uses any more (a batch stored in its file or row, a batch sent), handed to the
-     * next payloads. A batch's blocks live tens of milliseconds (while its rows are staged, or while it is sent):
-     * long enough for young collections to copy them and promote them, and then G1 collects them as old garbage
-     * (measured: ≈ 7 MB promoted per young collection on the Graph path, a concurrent cycle every ≈ 2 s). Reused
-     * blocks stay put. At most 1/32 of the heap (and 16 MB) is kept.
-     */
-    private static final Spare SPARE = new Spare((int) Math.min(256, Runtime.getRuntime().maxMemory() / 32 / BLOCK));
-
-    static final class Spare {
-        private final java.util.concurrent.ConcurrentLinkedDeque<byte[]> blocks = new java.util.concurrent.ConcurrentLinkedDeque<>();
-        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
-        private final int max;
-
-        Spare(int max) { this.max = max; }
-
-        byte[] take() {
-            byte[] b = blocks.pollFirst();
-            if (b == null) return new byte[BLOCK];
-            count.decrementAndGet();
-            return b;
-        }
-
-        void give(byte[] b) {
-            if (b.length != BLOCK) return;
-            if (count.incrementAndGet() > max) { count.decrementAndGet(); return; }
-            blocks.addFirst(b);
-        }
-
-        int size() { return count.get(); }
-    }
+    /** blocks of payloads nobody uses any more (see {@link BlockPool}): at most 1/32 of the heap, and 16 MB */
+    private static final BlockPool SPARE = BlockPool.ofHeap(32, 256);
 
     /** A block of {@value #BLOCK} bytes for a new payload: a recycled one when there is one (its old bytes are overwritten before use). */
     static byte[] newBlock() { return SPARE.take(); }
