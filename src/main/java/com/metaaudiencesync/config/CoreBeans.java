@@ -132,16 +132,30 @@ public class CoreBeans {
             int swept = store.sweepSpool(SPOOL_GRACE_MILLIS);
             log.info("Batch payloads are {} {}{}", auto ? "kept in" : "kept in the database; earlier batches are read from", spool.dir(),
                     swept > 0 ? " (" + swept + " files no batch refers to, left by an interruption, deleted)" : "");
-            java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "mas-spool-sweep");
-                t.setDaemon(true);
-                return t;
-            });
-            sweeper.scheduleWithFixedDelay(() -> {
+        }
+        return store;
+    }
+
+    /** Every 30 minutes: payload files left by an interruption (see {@link BatchStore#sweepSpool}); stopped with the context. */
+    @Bean
+    public SpoolSweeper spoolSweeper(BatchStore store) { return new SpoolSweeper(store); }
+
+    /** the periodic clean-up of the payload directory (a bean of its own type, closed with the context) */
+    public static final class SpoolSweeper implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mas-spool-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+
+        SpoolSweeper(BatchStore store) {
+            if (store.spool() == null) return;
+            timer.scheduleWithFixedDelay(() -> {
                 try { store.sweepSpool(SPOOL_GRACE_MILLIS); } catch (RuntimeException e) { log.warn("payload directory clean-up failed: {}", e.toString()); }
             }, 30, 30, java.util.concurrent.TimeUnit.MINUTES);
         }
-        return store;
+
+        @Override public void close() { timer.shutdownNow(); }
     }
 
     /** an unreferenced payload file younger than this may belong to a batch whose row is being committed: kept */

@@ -96,7 +96,7 @@ public class BatchStore {
         try {
             spool.delete(ref);
         } catch (java.io.IOException | RuntimeException e) {
-            log.warn("could not delete the payload file {} ({}); it is removed at the next start-up", ref, e.toString());
+            log.warn("could not delete the payload file {} ({}); the periodic clean-up removes it later", ref, e.toString());
         }
     }
 
