@@ -162,12 +162,16 @@ public class CoreBeans {
     static final long SPOOL_GRACE_MILLIS = 10 * 60_000L;
 
     /**
-     * {@code <database>.spool} next to an H2 file database ({@code DATABASE_PATH()}), null for any other database
-     * (PostgreSQL: instances share the database, so payloads stay in it; an in-memory H2 keeps nothing anyway).
+     * {@code <database>.spool} next to an embedded H2 file database ({@code DATABASE_PATH()}), null for any other
+     * database (PostgreSQL or an H2 server: instances may share it from several hosts, so payloads stay in it; an
+     * in-memory H2 keeps nothing anyway).
      */
     public static java.nio.file.Path spoolDir(JdbcTemplate jdbc) {
         try (java.sql.Connection c = jdbc.getDataSource().getConnection()) {
             if (!"H2".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) return null;
+            String url = String.valueOf(c.getMetaData().getURL()).toLowerCase(java.util.Locale.ROOT);
+            // an H2 server (tcp/ssl) may be shared by processes on other hosts, and its path is the server's: payloads stay in it
+            if (url.startsWith("jdbc:h2:tcp:") || url.startsWith("jdbc:h2:ssl:")) return null;
             try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("CALL DATABASE_PATH()")) {
                 String path = rs.next() ? rs.getString(1) : null;
                 return path == null ? null : java.nio.file.Path.of(path + ".spool");

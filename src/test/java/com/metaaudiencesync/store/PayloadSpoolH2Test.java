@@ -189,5 +189,14 @@ class PayloadSpoolH2Test {
         JdbcDataSource mem = new JdbcDataSource();
         mem.setURL("jdbc:h2:mem:spooltest");
         assertThat(com.metaaudiencesync.config.CoreBeans.spoolDir(new JdbcTemplate(mem))).isNull();
+        // an H2 server may be shared from other hosts (and its path is the server's): payloads stay in the database
+        org.h2.tools.Server server = org.h2.tools.Server.createTcpServer("-tcpPort", "0", "-baseDir", dir.resolve("server").toString(), "-ifNotExists").start();
+        try {
+            JdbcDataSource tcp = new JdbcDataSource();
+            tcp.setURL("jdbc:h2:tcp://localhost:" + server.getPort() + "/shared");
+            assertThat(com.metaaudiencesync.config.CoreBeans.spoolDir(new JdbcTemplate(tcp))).isNull();
+        } finally {
+            server.stop();
+        }
     }
 }
