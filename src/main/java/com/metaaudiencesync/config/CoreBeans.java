@@ -37,6 +37,31 @@ public class CoreBeans {
         };
     }
 
+    /**
+     * An embedded H2 database closes itself in a JVM shutdown hook unless its URL says {@code DB_CLOSE_ON_EXIT=FALSE}:
+     * then, at SIGTERM, the graceful shutdown's last work (acknowledging a batch Meta has just answered, storing a
+     * file's last batch) met "Database is already closed" (seen in the service log of a run given a plain
+     * {@code jdbc:h2:file:...} URL). The option is added to such URLs; the pool closes the database after the routes
+     * have stopped.
+     */
+    @Bean
+    public static org.springframework.beans.factory.config.BeanPostProcessor h2CloseOnExitOff() {
+        return new org.springframework.beans.factory.config.BeanPostProcessor() {
+            @Override public Object postProcessBeforeInitialization(Object bean, String name) {
+                if (bean instanceof org.springframework.boot.autoconfigure.jdbc.DataSourceProperties p && p.getUrl() != null) p.setUrl(h2Url(p.getUrl()));
+                return bean;
+            }
+        };
+    }
+
+    /** {@code url} with {@code ;DB_CLOSE_ON_EXIT=FALSE} when it opens an embedded H2 file database without saying */
+    public static String h2Url(String url) {
+        String u = url.toUpperCase(java.util.Locale.ROOT);
+        if (!u.startsWith("JDBC:H2:") || u.startsWith("JDBC:H2:MEM:") || u.startsWith("JDBC:H2:TCP:") || u.startsWith("JDBC:H2:SSL:")
+                || u.contains(";DB_CLOSE_ON_EXIT=")) return url;
+        return url + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
     @Bean
     public String instanceId(SyncProperties sync, @Value("${server.port:8080}") String port) {
         if (sync.getInstanceId() != null && !sync.getInstanceId().isBlank()) return sync.getInstanceId();
