@@ -134,7 +134,11 @@ public class BatchSender {
     private void sendGroup(List<Batch> group) {
         if (group.stream().anyMatch(b -> b.payload() == null)) {
             // a replace cannot be sent without all of its batches
-            for (Batch b : group) dead(b, PAYLOAD_MISSING_REASON + " (in this replace group)", "payload_missing", b.attempts());
+            for (Batch b : group) {
+                dead(b, b.payload() == null ? PAYLOAD_MISSING_REASON
+                        : "another batch of this replace group lost its stored rows (payload file deleted); the replace cannot be sent without it",
+                        "payload_missing", b.attempts());
+            }
             return;
         }
         Batch first = group.get(0);
