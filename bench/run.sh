@@ -169,6 +169,7 @@ run_service() {
   local fcpu="-"; [[ -n $fake_pid ]] && { fcpu=$(awk -v a="$fcpu0" -v b="$(cpu_ticks $fake_pid)" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}'); thread_ticks $fake_pid > "$d/fake-threads.after"; }
   local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.stop name=bench >/dev/null 2>&1 || true; fi
+  curl -sf "http://127.0.0.1:$sp/actuator/prometheus" > "$d/metrics.txt" 2>/dev/null || true  # the service's metrics after the run (e.g. mas_graph_request)
   kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
   local fake_rows="-"
   if [[ -n $fake_pid ]]; then

@@ -310,6 +310,16 @@ public class FileIntake implements DeliveryListener {
         int max = sync.getFile().getMaxQueuedBatches();
         if (max <= 0) return;
         long lastRenew = System.nanoTime();
+        if (committed - intakes.batchesSettled(run.key) <= max) return;
+        long t0 = lastRenew;
+        try {
+            awaitSending(run, committed, max, lastRenew);
+        } finally {
+            run.backpressureNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private void awaitSending(IntakeRun run, int committed, int max, long lastRenew) {
         while (committed - intakes.batchesSettled(run.key) > max) {
             if (System.nanoTime() - lastRenew > 5_000_000_000L) {
                 intakes.renew(run.key);
@@ -359,8 +369,9 @@ public class FileIntake implements DeliveryListener {
         intakes.markDone(run.key);
         metrics.filesTaken(run.fatal != null ? "partial" : "done");
         double secs = (System.nanoTime() - run.startedNanos) / 1e9;
-        log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s{}", run.file.getName(), run.counts.read, run.counts.accepted,
-                run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs),
+        log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s (of which {} s waiting for Meta to take queued batches){}",
+                run.file.getName(), run.counts.read, run.counts.accepted,
+                run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs), String.format("%.2f", run.backpressureNanos / 1e9),
                 run.fatal != null ? " — reading stopped at line " + run.fatalLine + ": " + run.fatal : "");
         return report;
     }

@@ -32,6 +32,8 @@ public final class IntakeRun {
     public int alreadyCommitted;
     public boolean skippedAsDone;
     public long lastProgressLog = System.nanoTime();
+    /** time the reading waited for Meta to acknowledge batches (sync.file.max-queued-batches backpressure) */
+    public long backpressureNanos;
     /** bytes of the file read so far (compressed bytes for .gz), for the progress line's ETA */
     public volatile long bytesRead;
     public final List<String> replaceGroups = new ArrayList<>();

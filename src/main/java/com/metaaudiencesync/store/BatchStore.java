@@ -82,6 +82,43 @@ public class BatchStore {
             throw e;
         }
         if (ref != null) onCompletion(TransactionSynchronization.STATUS_ROLLED_BACK, ref); // the enclosing transaction may still roll back
+        if (!held) afterCommit(this::signalStored);
+    }
+
+    /** batches this instance stored READY (counted once committed): what an idle sending worker waits for */
+    private long stored;
+
+    /** how many READY batches this instance has stored so far (see {@link #awaitStored}) */
+    public synchronized long storedCount() { return stored; }
+
+    /**
+     * Waits until this instance stores a READY batch after {@code seen} ({@link #storedCount}) was read, at most
+     * {@code millis}. True when one was stored. Batches of other instances are not signalled: the send route's
+     * ticks find those.
+     */
+    public synchronized boolean awaitStored(long seen, long millis) throws InterruptedException {
+        long until = System.nanoTime() + millis * 1_000_000L;
+        while (stored == seen) {
+            long left = until - System.nanoTime();
+            if (left <= 0) return false;
+            wait(Math.max(1, left / 1_000_000L));
+        }
+        return true;
+    }
+
+    private synchronized void signalStored() {
+        stored++;
+        notifyAll();
+    }
+
+    private static void afterCommit(Runnable r) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override public void afterCommit() { r.run(); }
+            });
+        } else {
+            r.run();
+        }
     }
 
     private String spoolWrite(Payload p) {

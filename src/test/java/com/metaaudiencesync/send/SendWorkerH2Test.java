@@ -1,0 +1,132 @@
+package com.metaaudiencesync.send;
+
+import com.metaaudiencesync.config.MetaProperties;
+import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.ops.SyncMetrics;
+import com.metaaudiencesync.store.AudienceRef;
+import com.metaaudiencesync.store.Batch;
+import com.metaaudiencesync.store.BatchCodec;
+import com.metaaudiencesync.store.BatchStore;
+import com.metaaudiencesync.store.StoreTestRows;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The send route's workers ({@link BatchSender#workers}, {@link BatchSender#sendNext}) over a real H2 database and
+ * a real dry-run outbox: a worker sends one batch per step, oldest first; with nothing ready it waits for this
+ * instance to commit a batch and sends that one in the same step, instead of ending and leaving it to the next
+ * tick; a batch that is only held (a replace group being written) or rolled back does not wake it.
+ */
+class SendWorkerH2Test {
+    @TempDir Path dir;
+    JdbcTemplate jdbc;
+    TransactionTemplate tx;
+    BatchStore store;
+    BatchSender sender;
+    AccountGate gate;
+    Path outbox;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        var ds = StoreTestRows.h2(dir.resolve("db"));
+        jdbc = new JdbcTemplate(ds);
+        tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
+        store = new BatchStore(jdbc, tx, "worker-test", 60_000);
+        SyncProperties sync = new SyncProperties();
+        outbox = dir.resolve("outbox");
+        sync.setOutbox(outbox.toString());
+        sync.getSend().setConcurrency(3);
+        gate = new AccountGate();
+        sender = new BatchSender(store, null, null, gate, sync, new MetaProperties(), new SyncMetrics(new SimpleMeterRegistry()), true);
+    }
+
+    private Batch batch(String audience, int rows) {
+        return Batch.newBatch(AudienceRef.ofName(audience), Action.ADD, rows, BatchCodec.encode(StoreTestRows.rows(rows)), "test");
+    }
+
+    private List<String> sent() throws Exception {
+        if (!Files.isDirectory(outbox)) return List.of();
+        try (Stream<Path> s = Files.list(outbox)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
+        }
+    }
+
+    @Test
+    void oneWorkerPerConcurrencySlotAndNoneWhileTheAccountIsPaused() {
+        assertThat(sender.workers()).hasSize(3);
+        SyncProperties sync = new SyncProperties();
+        BatchSender live = new BatchSender(store, null, null, gate, sync, new MetaProperties(), new SyncMetrics(new SimpleMeterRegistry()), false);
+        assertThat(live.workers()).hasSize(sync.getSend().getConcurrency());
+        gate.block(new com.metaaudiencesync.meta.Outcome(com.metaaudiencesync.meta.Outcome.Kind.PERMANENT, "190", null, "token expired", 0, null));
+        assertThat(live.workers()).as("paused account: no worker").isEmpty();
+        store.insert(batch("waiting", 1), false);
+        assertThat(live.sendNext()).as("paused account: a running worker stops").isFalse();
+        assertThat(store.queuedBatches()).isEqualTo(1);
+    }
+
+    @Test
+    void eachStepSendsTheOldestReadyBatchAndAnIdleWorkerEnds() throws Exception {
+        store.insert(batch("first", 3), false);
+        store.insert(batch("second", 2), false);
+
+        assertThat(sender.sendNext()).isTrue();
+        assertThat(sent()).singleElement().asString().endsWith("-add-first.json");
+        assertThat(sender.sendNext()).isTrue();
+        assertThat(sent()).hasSize(2).last().asString().endsWith("-add-second.json");
+        assertThat(store.queuedBatches()).isZero();
+
+        long t0 = System.nanoTime();
+        assertThat(sender.sendNext()).as("nothing ready: the worker ends").isFalse();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("after waiting for a new batch a little")
+                .isGreaterThanOrEqualTo(BatchSender.IDLE_WAIT_MILLIS - 5);
+    }
+
+    @Test
+    void anIdleWorkerSendsABatchCommittedWhileItWaits() throws Exception {
+        CompletableFuture<Boolean> step = new CompletableFuture<>();
+        Thread worker = new Thread(() -> step.complete(sender.sendNext()), "worker");
+        worker.start();
+        // the worker found nothing to claim and waits; a batch stored meanwhile in a transaction, as a file's intake
+        // stores it, is sent by that same step once committed
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> worker.getState() == Thread.State.TIMED_WAITING);
+        tx.executeWithoutResult(s -> store.insert(batch("late", 4), false));
+        assertThat(step.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sent()).singleElement().asString().endsWith("-add-late.json");
+        assertThat(store.queuedBatches()).isZero();
+    }
+
+    @Test
+    void heldAndRolledBackBatchesDoNotWakeAWaitingWorker() throws Exception {
+        long seen = store.storedCount();
+        store.insert(Batch.newBatch(AudienceRef.ofName("replace"), Action.REPLACE, 1, BatchCodec.encode(StoreTestRows.rows(1)), "test")
+                .withGroup("g#1", 1), true);
+        try {
+            tx.executeWithoutResult(s -> {
+                store.insert(batch("rolled-back", 1), false);
+                throw new IllegalStateException("roll back");
+            });
+        } catch (IllegalStateException expected) {
+            // the insert is undone
+        }
+        assertThat(store.storedCount()).isEqualTo(seen);
+        assertThat(store.awaitStored(seen, 50)).isFalse();
+        store.insert(batch("ready", 1), false);
+        assertThat(store.awaitStored(seen, 50)).isTrue();
+    }
+}
