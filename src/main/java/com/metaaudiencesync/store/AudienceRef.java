@@ -7,4 +7,12 @@ public record AudienceRef(String id, String name) {
     /** the key that orders batches of one audience */
     public String key() { return id != null ? "id:" + id : "name:" + name; }
     public String display() { return id != null ? id : name; }
+
+    // written out for the same reason as BatchStager.Group's (compared per block of staged rows)
+    @Override public boolean equals(Object o) {
+        if (o == this) return true;
+        return o instanceof AudienceRef a && java.util.Objects.equals(id, a.id) && java.util.Objects.equals(name, a.name);
+    }
+
+    @Override public int hashCode() { return 31 * java.util.Objects.hashCode(id) + java.util.Objects.hashCode(name); }
 }
