@@ -77,12 +77,22 @@ public class FileIntake implements DeliveryListener {
         this.metrics = metrics;
     }
 
+    /**
+     * Files this instance is reading (intake key → batches of it this instance has seen acknowledged or
+     * dead-lettered): lets the backpressure check and the report refresh skip a query in the common case where
+     * this instance also sends the file's batches. A lower bound of the database's count (other instances may
+     * send some), so it can only say "no need to wait", never "wait".
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> readingHere =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     public IntakeRun open(File file) {
         IntakeRun run = new IntakeRun(file);
         String status = intakes.status(run.key);
         if (IntakeStore.READ.equals(status)) {
             // every batch of this file was stored before a crash: only the move and the report are left
             run.skippedAsDone = true;
+            readingHere.remove(run.key); // an earlier attempt may have stopped between storing the report and moving the file
             return run;
         }
         run.alreadyCommitted = intakes.chunksCommitted(run.key);
@@ -90,6 +100,7 @@ public class FileIntake implements DeliveryListener {
             log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
         run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
+        run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
         try {
             InputStream in = new java.io.FilterInputStream(new FileInputStream(file)) {
                 @Override public int read() throws IOException {
@@ -319,6 +330,7 @@ public class FileIntake implements DeliveryListener {
     private void waitForSending(IntakeRun run, int committed) {
         int max = sync.getFile().getMaxQueuedBatches();
         if (max <= 0) return;
+        if (run.settledHere != null && committed - run.settledHere.get() <= max) return; // no query needed
         long lastRenew = System.nanoTime();
         if (committed - intakes.batchesSettled(run.key) <= max) return;
         long t0 = lastRenew;
@@ -330,7 +342,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     private void awaitSending(IntakeRun run, int committed, int max, long lastRenew) {
-        while (committed - intakes.batchesSettled(run.key) > max) {
+        while ((run.settledHere == null || committed - run.settledHere.get() > max) && committed - intakes.batchesSettled(run.key) > max) {
             if (System.nanoTime() - lastRenew > 5_000_000_000L) {
                 intakes.renew(run.key);
                 lastRenew = System.nanoTime();
@@ -354,6 +366,7 @@ public class FileIntake implements DeliveryListener {
             Map<String, Object> report = report(run, "failed");
             writeReport(failed.resolve(run.file.getName() + ".report.json"), report);
             intakes.markRead(run.key, 0, 0, 0, JSON.writeValueAsString(report), failed.resolve(run.file.getName() + ".report.json").toString());
+            readingHere.remove(run.key, run.settledHere);
             intakes.markDone(run.key);
             metrics.filesTaken("failed");
             log.warn("File {}: could not be read ({}); moved to .failed with a report", run.file.getName(), run.unreadable);
@@ -374,6 +387,8 @@ public class FileIntake implements DeliveryListener {
             intakes.markRead(run.key, run.counts.read, run.counts.accepted, run.counts.rejected, JSON.writeValueAsString(report), reportPath.toString());
             count(run);
         }
+        // from here on the report exists: deliveries refresh it (the refresh below reads the counters as committed)
+        readingHere.remove(run.key, run.settledHere);
         Files.move(run.file.toPath(), done.resolve(run.file.getName()), StandardCopyOption.REPLACE_EXISTING);
         refreshReport(run.key);
         intakes.markDone(run.key);
@@ -441,13 +456,25 @@ public class FileIntake implements DeliveryListener {
     @Override public void delivered(Batch b, long numReceived, long numInvalid) {
         if (b.intakeKey() == null) return;
         intakes.delivered(b.intakeKey(), b.rowCount(), numReceived, numInvalid);
-        refreshReport(b.intakeKey());
+        settled(b.intakeKey());
     }
 
     @Override public void deadLettered(Batch b, String reason) {
         if (b.intakeKey() == null) return;
         intakes.dead(b.intakeKey(), b.rowCount());
-        refreshReport(b.intakeKey());
+        settled(b.intakeKey());
+    }
+
+    /** After a batch of the file {@code key} was settled (its counters are committed). */
+    private void settled(String key) {
+        java.util.concurrent.atomic.AtomicLong here = readingHere.get(key);
+        if (here != null) {
+            // this instance is still reading the file: its report is written when the reading ends (from the
+            // counters then), so there is nothing to refresh yet
+            here.incrementAndGet();
+            return;
+        }
+        refreshReport(key);
     }
 
     private static long num(Object o) { return o == null ? 0 : ((Number) o).longValue(); }

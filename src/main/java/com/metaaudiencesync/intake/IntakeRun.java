@@ -34,6 +34,8 @@ public final class IntakeRun {
     public long lastProgressLog = System.nanoTime();
     /** time the reading waited for Meta to acknowledge batches (sync.file.max-queued-batches backpressure) */
     public long backpressureNanos;
+    /** batches of this file this instance has seen settled while reading it (FileIntake's count; null when not read) */
+    public java.util.concurrent.atomic.AtomicLong settledHere;
     /** bytes of the file read so far (compressed bytes for .gz), for the progress line's ETA */
     public volatile long bytesRead;
     public final List<String> replaceGroups = new ArrayList<>();

@@ -81,7 +81,13 @@ public class BatchSender {
      */
     public List<Boolean> workers() {
         if (!dryRun && (!gate.isOpen() || throttled())) return List.of();
-        store.recoverExpired();
+        long now = System.currentTimeMillis();
+        if (now - lastRecovery >= RECOVERY_INTERVAL_MILLIS) {
+            // a lease lasts sync.lease-time (a minute by default): looking for expired ones every few seconds is
+            // enough, and is one UPDATE less per tick (ten ticks a second)
+            lastRecovery = now;
+            store.recoverExpired();
+        }
         return java.util.Collections.nCopies(Math.max(1, sync.getSend().getConcurrency()), Boolean.TRUE);
     }
 
@@ -109,6 +115,10 @@ public class BatchSender {
             }
         }
     }
+
+    /** how often the send route's ticks look for batches whose lease expired (a crashed instance's) */
+    static final long RECOVERY_INTERVAL_MILLIS = 5_000;
+    private volatile long lastRecovery;
 
     /** how long a sending worker with nothing to send waits for this instance to store a batch before it ends */
     static final long IDLE_WAIT_MILLIS = 200;

@@ -73,10 +73,13 @@ public class BatchStore {
         // unreferenced file, which PayloadSpool.sweep removes, never a row without its rows)
         String ref = spoolWrites ? spoolWrite(b.payload()) : null;
         try {
+            // with the types given: for each null argument Spring would otherwise ask the driver for the statement's
+            // parameter metadata (six times per batch, most of the statements H2 ran during a file)
             jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key, chunk_seq,"
                             + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-                    b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(ref == null ? b.payload() : EMPTY), ref,
-                    trim(b.source(), 600), b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu());
+                    new Object[] {b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(ref == null ? b.payload() : EMPTY), ref,
+                            trim(b.source(), 600), b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu()},
+                    INSERT_TYPES);
         } catch (RuntimeException e) {
             if (ref != null) spoolDelete(ref);
             throw e;
@@ -84,6 +87,11 @@ public class BatchStore {
         if (ref != null) onCompletion(TransactionSynchronization.STATUS_ROLLED_BACK, ref); // the enclosing transaction may still roll back
         if (!held) afterCommit(this::signalStored);
     }
+
+    private static final int[] INSERT_TYPES = {java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR,
+            java.sql.Types.INTEGER, java.sql.Types.BLOB, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.INTEGER,
+            java.sql.Types.VARCHAR, java.sql.Types.INTEGER, java.sql.Types.VARCHAR, java.sql.Types.BIGINT, java.sql.Types.VARCHAR, java.sql.Types.BIGINT,
+            java.sql.Types.BIGINT, java.sql.Types.VARCHAR};
 
     /** batches this instance stored READY (counted once committed): what an idle sending worker waits for */
     private long stored;

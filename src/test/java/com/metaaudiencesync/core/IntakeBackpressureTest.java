@@ -87,5 +87,15 @@ class IntakeBackpressureTest {
         }
         assertThat(FAKE.receivedRowCount(FAKE.audienceIdByName("bp"))).isEqualTo(200);
         assertThat(maxQueued.get()).as("batches of the file waiting at once").isBetween(1L, 3L);
+        // most batches were acknowledged while the file was still being read (the report did not exist yet): the
+        // report counts them all once the last one is sent
+        Path report = dir.resolve("inbox").resolve(".done").resolve("bp.csv.report.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(report)
+                && json.readTree(report.toFile()).path("delivery").path("batchesPending").asInt(-1) == 0);
+        com.fasterxml.jackson.databind.JsonNode delivery = json.readTree(report.toFile()).path("delivery");
+        assertThat(delivery.path("batchesSent").asInt()).isEqualTo(20);
+        assertThat(delivery.path("rowsSent").asInt()).isEqualTo(200);
+        assertThat(delivery.path("metaNumReceived").asInt()).isEqualTo(200);
     }
 }
