@@ -465,8 +465,12 @@ public class FileIntake implements DeliveryListener {
         settled(b.intakeKey());
     }
 
-    /** After a batch of the file {@code key} was settled (its counters are committed). */
+    /** After a batch of the file {@code key} was settled: once its counters are committed. */
     private void settled(String key) {
+        BatchStore.afterCommit(() -> settledCommitted(key));
+    }
+
+    private void settledCommitted(String key) {
         java.util.concurrent.atomic.AtomicLong here = readingHere.get(key);
         if (here != null) {
             // this instance is still reading the file: its report is written when the reading ends (from the

@@ -119,7 +119,14 @@ public class BatchStore {
         notifyAll();
     }
 
-    private static void afterCommit(Runnable r) {
+    /** Runs {@code r} in one transaction (joins the current one if there is one). */
+    public void inTransaction(Runnable r) { tx.executeWithoutResult(s -> r.run()); }
+
+    /**
+     * Runs {@code r} once the current transaction has committed (not at all if it rolls back), or now outside a
+     * transaction: for what must not happen for a change that may still be undone (a report file, a count in memory).
+     */
+    public static void afterCommit(Runnable r) {
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override public void afterCommit() { r.run(); }

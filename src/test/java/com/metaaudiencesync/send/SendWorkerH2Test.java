@@ -40,10 +40,11 @@ class SendWorkerH2Test {
     BatchSender sender;
     AccountGate gate;
     Path outbox;
+    org.h2.jdbcx.JdbcDataSource ds;
 
     @BeforeEach
     void setUp() throws Exception {
-        var ds = StoreTestRows.h2(dir.resolve("db"));
+        ds = StoreTestRows.h2(dir.resolve("db"));
         jdbc = new JdbcTemplate(ds);
         tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
         store = new BatchStore(jdbc, tx, "worker-test", 60_000);
@@ -109,6 +110,42 @@ class SendWorkerH2Test {
         assertThat(step.get(10, TimeUnit.SECONDS)).isTrue();
         assertThat(sent()).singleElement().asString().endsWith("-add-late.json");
         assertThat(store.queuedBatches()).isZero();
+    }
+
+    @Test
+    void theAcknowledgementAndTheListenersCountersCommitTogetherAndAFailingListenerDoesNotUndoIt() throws Exception {
+        jdbc.execute("CREATE TABLE ack_count(n INT)");
+        jdbc.update("INSERT INTO ack_count VALUES (0)");
+        java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.List<Long> seenQueued = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.h2.jdbcx.JdbcDataSource otherDs = new org.h2.jdbcx.JdbcDataSource();
+        otherDs.setURL(ds.getURL());
+        otherDs.setUser("sa");
+        JdbcTemplate other = new JdbcTemplate(otherDs); // another session: sees only what is committed
+        sender.addListener(new DeliveryListener() {
+            @Override public void delivered(Batch b, long numReceived, long numInvalid) {
+                // inside the acknowledgement's transaction: the batch's delete is not visible to another connection yet
+                seenQueued.add(other.queryForObject("SELECT COUNT(*) FROM mas_batch", Long.class));
+                jdbc.update("UPDATE ack_count SET n = n + 1");
+                if (fail.get()) throw new IllegalStateException("listener failed");
+            }
+            @Override public void deadLettered(Batch b, String reason) { }
+        });
+
+        store.insert(batch("together", 2), false);
+        assertThat(sender.sendNext()).isTrue();
+        assertThat(store.queuedBatches()).isZero();
+        assertThat(jdbc.queryForObject("SELECT n FROM ack_count", Integer.class)).isEqualTo(1);
+        assertThat(seenQueued).as("the listener ran before the delete was committed: one transaction").containsExactly(1L);
+
+        // a listener that fails rolls the combined transaction back: the batch is then acknowledged alone, and the
+        // listeners run once more, best effort (the failed attempt's count was rolled back with it)
+        fail.set(true);
+        store.insert(batch("alone", 2), false);
+        assertThat(sender.sendNext()).isTrue();
+        assertThat(store.queuedBatches()).as("acknowledged although a listener failed").isZero();
+        assertThat(sent()).hasSize(2);
+        assertThat(jdbc.queryForObject("SELECT n FROM ack_count", Integer.class)).as("rolled-back count not kept, retried count kept").isEqualTo(2);
     }
 
     @Test
