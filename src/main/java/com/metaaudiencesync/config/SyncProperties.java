@@ -16,7 +16,7 @@ public class SyncProperties {
     private int batchSize = 10000;
     private Duration batchTimeout = Duration.ofSeconds(5);
     /** rows per exchange moved through the intake routes */
-    private int chunkSize = 2000;
+    private int chunkSize = 1000;
     /** threads that normalize and hash a file's rows (0: one per core, at most 2) */
     private int normalizeThreads = 0;
     /**
