@@ -774,6 +774,14 @@ public final class FakeGraphApi implements AutoCloseable {
     }
 
     private static void parseJsonBody(Params p, byte[] body, boolean countOnly) {
+        PayloadParser.Payload precounted = null;
+        if (countOnly) {
+            PayloadParser.Spliced spliced = PayloadParser.spliceCounted(body);
+            if (spliced != null) {
+                body = spliced.body();
+                precounted = spliced.counted();
+            }
+        }
         try (JsonParser jp = PayloadParser.JSON.createParser(body)) {
             if (jp.nextToken() != JsonToken.START_OBJECT) {
                 throw GraphError.invalidParam("(#100) JSON body must be an object");
@@ -783,7 +791,8 @@ public final class FakeGraphApi implements AutoCloseable {
                 JsonToken v = jp.nextToken();
                 if ("payload".equals(name)) {
                     if (v == JsonToken.START_OBJECT) {
-                        p.payload = PayloadParser.parseObject(jp, countOnly);
+                        p.payload = PayloadParser.parseObject(jp, countOnly, precounted);
+                        precounted = null;
                     } else if (v == JsonToken.VALUE_STRING) {
                         p.payload = PayloadParser.parse(jp.getText());
                     } else {

@@ -700,6 +700,22 @@ class FakeGraphApiTest {
         ObjectNode plain = payload(List.of("EMAIL"), List.of());
         ((ArrayNode) plain.get("payload").get("data")).add(h("s1")).add("").add(h("s2"));
         cases.add(plain);
+        // raw texts: the count-only path reads plain rows from the bytes and leaves anything else to Jackson
+        String a = h("a"), b = h("b");
+        List<String> raw = new ArrayList<>();
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\",\"PHONE\",\"EXTERN_ID\"],\"data\":[[\"" + a + "\",\"\",\"x\"],[\"\",\"" + b + "\",\"\"]]}}");
+        raw.add("{ \"payload\" : { \"schema\" : [ \"EMAIL\" , \"PHONE\" ] ,\n \"data\" : [\n [ \"" + a + "\" , \"\" ] ,\r\n\t[\"\",\"\"] , [ ] , [\"" + b + "\"]\n ] } , \"extra\" : 1 }");
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a + "\",],[\"" + b + "\"]]}}"); // trailing comma: malformed
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a + "\"],]}}");
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a + "\"][\"" + b + "\"]]}}"); // no comma
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a + "\"]"); // truncated
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"\\u0061" + a.substring(1) + "\"],[\"" + b + "\"]]}}"); // an escape
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\",\"FN\"],\"data\":[[\"" + a + "\",\"jos\u00e9\"]]}}"); // non-ASCII
+        raw.add("{\"payload\":{\"data\":[[\"" + a + "\"]],\"schema\":[\"EMAIL\"]}}"); // data before schema
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a + "\"]],\"data\":[[\"bad\"],[\"" + b + "\"]]}}"); // two data arrays
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a.toUpperCase(java.util.Locale.ROOT) + "\"],[\"" + a.substring(0, 63) + "\"],[\"" + a + "0\"]]}}");
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[]}}");
+        raw.add("{\"payload\":{\"schema\":[],\"data\":[[\"" + a + "\"]]}}");
         int k = 0;
         for (boolean strict : new boolean[]{true, false}) {
             for (ObjectNode body : cases) {
@@ -711,8 +727,77 @@ class FakeGraphApiTest {
                 String counted = comparable(postJson("/" + create("counted-" + k) + "/users", body));
                 assertThat(counted).as("case %d, strict %s", k, strict).isEqualTo(normal);
             }
+            for (String body : raw) {
+                k++;
+                fake.setStrictHashing(strict);
+                fake.setCountOnly(false);
+                String normal = comparable(postRaw("/" + create("normal-" + k) + "/users", body));
+                fake.setCountOnly(true);
+                String counted = comparable(postRaw("/" + create("counted-" + k) + "/users", body));
+                assertThat(counted).as("raw case %d, strict %s: %s", k, strict, body).isEqualTo(normal);
+            }
         }
-        assertThat(k).isEqualTo(2 * cases.size());
+        assertThat(k).isEqualTo(2 * (cases.size() + raw.size()));
+        // the byte path is really taken for plain rows, and left for escapes and non-ASCII text
+        assertThat(PayloadParser.spliceCounted(raw.get(0).getBytes(StandardCharsets.UTF_8))).isNotNull();
+        assertThat(PayloadParser.spliceCounted(raw.get(1).getBytes(StandardCharsets.UTF_8))).isNotNull();
+        assertThat(PayloadParser.spliceCounted(raw.get(6).getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(PayloadParser.spliceCounted(raw.get(7).getBytes(StandardCharsets.UTF_8))).isNull();
+    }
+
+    /** the 8-bytes-at-a-time hex check agrees with a per-character one for every byte value at every position */
+    @Test
+    void bytePathHexCheckIsExact() {
+        int checked = 0;
+        for (int pos = 0; pos < 64; pos++) {
+            for (int v = 0; v < 256; v++) {
+                byte[] b = new byte[66];
+                java.util.Arrays.fill(b, (byte) '7');
+                b[1 + pos] = (byte) v;
+                boolean expected = (v >= '0' && v <= '9') || (v >= 'a' && v <= 'f');
+                assertThat(PayloadParser.hex64(b, 1)).as("byte %d at %d", v, pos).isEqualTo(expected);
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(64 * 256);
+    }
+
+    /** a JSON body as given (the access token goes in the query) */
+    private HttpResponse<String> postRaw(String path, String json) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + V + path + "?access_token=" + TOKEN))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** the byte path's counts for the service's own request shape are Jackson's */
+    @Test
+    void countOnlyBytePathCountsAsJacksonDoes() throws Exception {
+        List<String> schema = List.of("EMAIL", "PHONE", "FN", "EXTERN_ID");
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            rows.add(List.of(i % 7 == 0 ? "" : h("e" + i), i % 5 == 0 ? "RAW" + i : h("p" + i), i % 11 == 0 ? "" : h("f" + i), i % 3 == 0 ? "" : "x" + i));
+        }
+        rows.add(List.of("", "", "", ""));
+        rows.add(List.of(h("short"), ""));
+        byte[] body = payload(schema, rows).toString().getBytes(StandardCharsets.UTF_8);
+        PayloadParser.Spliced sp = PayloadParser.spliceCounted(body);
+        assertThat(sp).isNotNull();
+        assertThat(new String(sp.body(), StandardCharsets.UTF_8)).contains("\"data\":[]");
+        PayloadParser.Payload viaJackson;
+        try (com.fasterxml.jackson.core.JsonParser p = PayloadParser.JSON.createParser(body)) {
+            p.nextToken();
+            p.nextToken();
+            p.nextToken();
+            viaJackson = PayloadParser.parseObject(p, true);
+        }
+        PayloadParser.Payload raw = sp.counted();
+        assertThat(raw.countedRows).isEqualTo(viaJackson.countedRows).isEqualTo(302);
+        assertThat(raw.invalid).isEqualTo(viaJackson.invalid).isGreaterThan(0);
+        assertThat(raw.mismatchRow).isEqualTo(viaJackson.mismatchRow).isEqualTo(301);
+        assertThat(raw.mismatchLength).isEqualTo(viaJackson.mismatchLength);
+        assertThat(raw.firstBadRow).isEqualTo(viaJackson.firstBadRow).isZero();
+        assertThat(raw.firstBadColumn).isEqualTo(viaJackson.firstBadColumn).isEqualTo("PHONE");
+        assertThat(raw.samples).isEqualTo(viaJackson.samples);
     }
 
     /** status and body without what differs per request (ids, trace ids) */

@@ -61,7 +61,13 @@ final class PayloadParser {
      * they are read instead of being kept ({@link Payload#counted}): the benchmark's fake validates 10 000-row
      * requests without a String per cell.
      */
-    static Payload parseObject(JsonParser p, boolean countOnly) throws IOException {
+    static Payload parseObject(JsonParser p, boolean countOnly) throws IOException { return parseObject(p, countOnly, null); }
+
+    /**
+     * As {@link #parseObject(JsonParser, boolean)}, for a body from {@link #spliceCounted}: the first data array
+     * (there {@code []}) takes the rows counted from the original bytes.
+     */
+    static Payload parseObject(JsonParser p, boolean countOnly, Payload precounted) throws IOException {
         Payload out = new Payload();
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -86,7 +92,19 @@ final class PayloadParser {
                 if (v != JsonToken.START_ARRAY) {
                     throw GraphError.invalidParam("(#100) Invalid parameter: Data is missing or does not match schema");
                 }
-                if (countOnly && out.schema != null && !out.schemaIsString && !out.schema.isEmpty()) countRows(p, out);
+                if (precounted != null) {
+                    if (p.nextToken() != JsonToken.END_ARRAY) throw new IOException("spliced data array is not empty");
+                    out.counted = true;
+                    out.countedRows = precounted.countedRows;
+                    out.tooManyRows = precounted.tooManyRows;
+                    out.mismatchRow = precounted.mismatchRow;
+                    out.mismatchLength = precounted.mismatchLength;
+                    out.firstBadRow = precounted.firstBadRow;
+                    out.firstBadColumn = precounted.firstBadColumn;
+                    out.invalid = precounted.invalid;
+                    out.samples.putAll(precounted.samples);
+                    precounted = null; // a second data array (if any) is read as before
+                } else if (countOnly && out.schema != null && !out.schemaIsString && !out.schema.isEmpty()) countRows(p, out);
                 else readRows(p, out);
             } else {
                 p.skipChildren();
@@ -96,6 +114,163 @@ final class PayloadParser {
             throw GraphError.invalidParam("(#100) Invalid parameter: malformed payload");
         }
         return out;
+    }
+
+    /**
+     * Count-only fast path for a JSON request body: when its {@code payload} object has a schema array followed by
+     * a {@code data} array whose rows are arrays of plain strings (printable ASCII, no escapes), the rows are checked
+     * straight from the bytes ({@link #countRaw}) instead of being tokenized by Jackson, which decoded every 64-digit
+     * hash into chars first (most of the fake's CPU in the benchmark). Returns the body with that data array
+     * replaced by {@code []} and the counts in {@link Spliced#counted}, which {@link #parseObject(JsonParser, boolean,
+     * Payload)} takes when it meets the (now empty) array; or null when anything else is there (escapes, numbers,
+     * nulls, nested values, non-ASCII text, malformed JSON), and the body is parsed as before. Either way the answer
+     * is the same: {@code FakeGraphApiTest.countOnlyModeAnswersEveryRequestAsTheNormalModeDoes} pins it.
+     */
+    static Spliced spliceCounted(byte[] body) {
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (!"payload".equals(name)) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (v != JsonToken.START_OBJECT) return null;
+                List<String> schema = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    if ("schema".equals(f)) {
+                        if (fv != JsonToken.START_ARRAY) return null;
+                        schema = new ArrayList<>();
+                        while (p.nextToken() == JsonToken.VALUE_STRING) schema.add(p.getText());
+                        if (p.currentToken() != JsonToken.END_ARRAY || schema.isEmpty()) return null;
+                    } else if ("data".equals(f)) {
+                        if (fv != JsonToken.START_ARRAY || schema == null) return null;
+                        long at = p.currentTokenLocation().getByteOffset();
+                        if (at < 0 || at >= body.length || body[(int) at] != '[') return null;
+                        Payload counted = new Payload();
+                        counted.schema = schema;
+                        int end = countRaw(body, (int) at, counted);
+                        if (end < 0) return null;
+                        byte[] out = new byte[body.length - (end - (int) at) + 2];
+                        System.arraycopy(body, 0, out, 0, (int) at);
+                        out[(int) at] = '[';
+                        out[(int) at + 1] = ']';
+                        System.arraycopy(body, end, out, (int) at + 2, body.length - end);
+                        return new Spliced(out, counted);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                return null;
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null; // the full parse reports what is wrong
+        }
+    }
+
+    /** a body whose first payload data array was counted from its bytes and replaced by {@code []} */
+    record Spliced(byte[] body, Payload counted) {}
+
+    /** byte classes for {@link #countRaw}: 1 = lowercase hex digit, 2 = other plain character, 0 = '"', '\\', control or non-ASCII */
+    private static final byte[] RAW = new byte[256];
+    static {
+        for (int b = 0x20; b < 0x7f; b++) RAW[b] = 2;
+        for (char c : "0123456789abcdef".toCharArray()) RAW[c] = 1;
+        RAW['"'] = 0;
+        RAW['\\'] = 0;
+    }
+
+    private static int ws(byte[] b, int i) {
+        while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+        return i;
+    }
+
+    /**
+     * Checks the rows of the data array that starts at {@code b[at] == '['} as {@link #countRows} does, into
+     * {@code out} (its schema set); returns the index after the closing ']', or -1 when the array holds anything but
+     * rows of plain strings or is not well-formed JSON (nothing is then decided here).
+     */
+    static int countRaw(byte[] b, int at, Payload out) {
+        List<String> schema = out.schema;
+        int n = schema.size();
+        boolean[] hashed = new boolean[n], identity = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            String k = schema.get(i);
+            hashed[i] = !FakeGraphApi.UNHASHED_KEYS.contains(k) && !FakeGraphApi.DPO_KEYS.contains(k);
+            identity[i] = !FakeGraphApi.DPO_KEYS.contains(k);
+        }
+        int len = b.length;
+        int i = ws(b, at + 1);
+        if (i < len && b[i] == ']') {
+            out.counted = true;
+            return i + 1;
+        }
+        while (true) {
+            if (i >= len || b[i] != '[') return -1; // a row that is not an array: Jackson's path decides it
+            i = ws(b, i + 1);
+            int cells = 0;
+            boolean anyIdentity = false;
+            String bad = null;
+            if (i < len && b[i] == ']') {
+                i++;
+            } else {
+                while (true) {
+                    if (i >= len || b[i] != '"') return -1;
+                    int s = ++i;
+                    int kind;
+                    if (s + 64 < len && b[s + 64] == '"' && hex64(b, s)) {
+                        kind = HASH;
+                        i = s + 65;
+                    } else {
+                        while (i < len && RAW[b[i] & 0xff] != 0) i++;
+                        if (i >= len || b[i] != '"') return -1; // an escape, a control or non-ASCII character
+                        kind = i == s ? EMPTY : OTHER;
+                        i++;
+                    }
+                    int c = cells++;
+                    if (c < n) {
+                        if (identity[c] && kind != EMPTY) anyIdentity = true;
+                        if (hashed[c] && kind == OTHER) bad = schema.get(c);
+                    }
+                    i = ws(b, i);
+                    if (i >= len) return -1;
+                    if (b[i] == ',') { i = ws(b, i + 1); continue; }
+                    if (b[i] == ']') { i++; break; }
+                    return -1;
+                }
+            }
+            row(out, n, cells, anyIdentity, bad);
+            i = ws(b, i);
+            if (i >= len) return -1;
+            if (b[i] == ',') { i = ws(b, i + 1); continue; }
+            if (b[i] == ']') {
+                out.counted = true;
+                return i + 1;
+            }
+            return -1;
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH = 0x8080808080808080L;
+
+    /** whether b[s..s+64) are 64 lowercase hex digits: 8 bytes at a time (each byte's range tested in its high bit) */
+    static boolean hex64(byte[] b, int s) {
+        long ok = HIGH, ascii = 0;
+        for (int k = s; k < s + 64; k += 8) {
+            long v = (long) LONGS.get(b, k);
+            ascii |= v;
+            // for bytes below 0x80 the additions carry into no other byte
+            long digit = (v + 0x5050505050505050L) & ~(v + 0x4646464646464646L); // '0' <= x <= '9'
+            long lower = (v + 0x1F1F1F1F1F1F1F1FL) & ~(v + 0x1919191919191919L); // 'a' <= x <= 'f'
+            ok &= digit | lower;
+        }
+        return (ascii & HIGH) == 0 && ok == HIGH;
     }
 
     private static void readRows(JsonParser p, Payload out) throws IOException {
