@@ -55,6 +55,7 @@ CP="$TCLS:$ROOT/target/classes:$(cat "$CPFILE")"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+sys_ticks() { awk '{print $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # thread_ticks PID: "tid ticks name" for every thread of PID (name = the thread's name, cut to 15 characters by Linux)
 thread_ticks() {
   local t
@@ -156,6 +157,7 @@ run_service() {
   fi
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings="${BENCH_JFR_SETTINGS:-profile}" filename="$d/processing.jfr" >/dev/null; fi
   local cpu0; cpu0=$(cpu_ticks $pid)
+  local sys0; sys0=$(sys_ticks $pid)
   thread_ticks $pid > "$d/threads.before"
   local fcpu0=0; [[ -n $fake_pid ]] && { fcpu0=$(cpu_ticks $fake_pid); thread_ticks $fake_pid > "$d/fake-threads.before"; }
   ln "$src" "$d/stage/bench.csv"
@@ -165,6 +167,7 @@ run_service() {
   wait_done "$pid" "$sp" "$d" bench.csv && done_=1
   local t1; t1=$(now_ns)
   local cpu1; cpu1=$(cpu_ticks $pid)
+  local sys1; sys1=$(sys_ticks $pid)
   thread_ticks $pid > "$d/threads.after"
   local fcpu="-"; [[ -n $fake_pid ]] && { fcpu=$(awk -v a="$fcpu0" -v b="$(cpu_ticks $fake_pid)" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}'); thread_ticks $fake_pid > "$d/fake-threads.after"; }
   local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
@@ -179,12 +182,13 @@ run_service() {
   if [[ $done_ != 1 ]]; then log "run $n $mode did not finish, see $d"; fi
   local secs; secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
   local cpu; cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}')
+  local sys; sys=$(awk -v a="$sys0" -v b="$sys1" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz}')
   local read_ rows_out
   read -r read_ rows_out < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["rowsRead"], r["rowsToMeta"])' \
       "$d/inbox/.done/bench.csv.report.json" 2>/dev/null || echo "? ?")
   local peaks; peaks=$(gc_peaks "$d/gc.log")
   echo "$n $mode $read_ $rows_out $fake_rows $secs $cpu $peaks $hwm $startup_s $done_" >> "$RESULTS"
-  log "$n $mode: ${secs}s, cpu ${cpu}s (fake ${fcpu}s), heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
+  log "$n $mode: ${secs}s, cpu ${cpu}s (of which system ${sys}s; fake ${fcpu}s), heap peak/live $(echo $peaks | tr ' ' /) MB, RSS $hwm MB, rows read $read_, to Meta $rows_out, fake got $fake_rows"
   log "CPU by thread ($n $mode): $(thread_cpu "$d/threads.before" "$d/threads.after")"
   [[ -n $fake_pid ]] && log "fake Graph API's CPU by thread ($n $mode): $(thread_cpu "$d/fake-threads.before" "$d/fake-threads.after")"
   if [[ $JFR == 1 && -f "$d/processing.jfr" ]]; then

@@ -11,15 +11,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.HttpURLConnection;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * Calls the Graph API. Plain JDK HttpClient rather than a Camel http endpoint: the access token must never
+ * Calls the Graph API. The JDK's HttpURLConnection rather than a Camel http endpoint: the access token must never
  * be part of an endpoint URI (Camel registers, dumps and logs endpoint URIs), POST bodies are JSON built in
  * one pass from the stored batch, and timeouts are per request. POST parameters, access_token included,
  * travel in the JSON body; GET parameters in the query string (never logged: log lines name the method and path only).
@@ -33,14 +33,17 @@ public class GraphClient {
     }
 
     private final MetaProperties meta;
-    private final HttpClient http;
+    private final Duration connectTimeout;
     private final Duration requestTimeout;
+    /** GETs (audience lookups, the account probe): their token is in the query string, which HttpURLConnection logs at DEBUG */
+    private final java.net.http.HttpClient http;
     private final String appsecretProof;
 
     public GraphClient(MetaProperties meta, Duration connectTimeout, Duration requestTimeout) {
         this.meta = meta;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
+        this.connectTimeout = connectTimeout;
+        this.http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
         this.appsecretProof = meta.getAppSecret() == null || meta.getAppSecret().isBlank() || !meta.hasToken() ? null
                 : new HmacUtils(HmacAlgorithms.HMAC_SHA_256, meta.getAppSecret()).hmacHex(meta.getAccessToken());
     }
@@ -59,8 +62,7 @@ public class GraphClient {
             q.append(q.length() == 0 ? "" : "&").append(enc(e.getKey())).append('=').append(enc(e.getValue()));
         }
         appendAuth(q);
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base() + "/" + path + "?" + q)).timeout(requestTimeout).GET().build();
-        return send(req);
+        return get(URI.create(base() + "/" + path + "?" + q));
     }
 
     /** GET of an absolute paging URL Meta returned ("paging.next"); the token is re-applied, never taken from it. */
@@ -69,8 +71,7 @@ public class GraphClient {
         StringBuilder q = new StringBuilder();
         appendAuth(q);
         String sep = clean.contains("?") ? (clean.endsWith("?") || clean.endsWith("&") ? "" : "&") : "?";
-        HttpRequest req = HttpRequest.newBuilder(URI.create(clean + sep + q)).timeout(requestTimeout).GET().build();
-        return send(req);
+        return get(URI.create(clean + sep + q));
     }
 
     public GraphResponse postJson(String path, BodyWriter writer) throws IOException {
@@ -81,15 +82,13 @@ public class GraphClient {
     public GraphResponse postJson(String path, int sizeHint, BodyWriter writer) throws IOException {
         Blocks body = body(writer);
         // the body in 64 KB blocks, with its length (Content-Length as before): no multi-megabyte array, which
-        // G1 allocates as a humongous object, and no copy of the body by the HTTP client
-        BlockPublisher publisher = new BlockPublisher(body);
-        GraphResponse r = send(HttpRequest.newBuilder(URI.create(base() + "/" + path)).timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.fromPublisher(publisher, body.size())).build());
-        // Meta answered after reading the whole body (every block handed out and the body completed): the blocks
-        // are free again. Not after an error or an early answer, when the client may still hold them.
-        if (r.status() >= 200 && r.status() < 300 && publisher.completed()) for (byte[] b : body.all()) spare.give(b);
-        return r;
+        // G1 allocates as a humongous object. The blocks are written to the connection one after the other, and
+        // once the call returns (answered or failed) nothing holds them: they are free again.
+        try {
+            return exchange("POST", base() + "/" + path, body);
+        } finally {
+            for (byte[] b : body.all()) spare.give(b);
+        }
     }
 
     /**
@@ -168,63 +167,6 @@ public class GraphClient {
 
     }
 
-    /**
-     * Publishes the blocks as they are (ByteBuffer.wrap, no copy). The JDK's ofByteArrays copies every array into
-     * 16 KB buffers: 6.6 MB more garbage per 10 000-row batch.
-     */
-    static final class BlockPublisher implements java.util.concurrent.Flow.Publisher<java.nio.ByteBuffer> {
-        private final java.util.List<byte[]> blocks;
-        private final int lastLength;
-        /** every block was handed out and the body completed (the last subscription) */
-        private volatile boolean completed;
-
-        BlockPublisher(Blocks body) {
-            java.util.List<byte[]> all = body.all();
-            if (body.lastLength() == 0) all = all.subList(0, all.size() - 1);
-            this.blocks = all;
-            this.lastLength = body.lastLength() == 0 ? Blocks.BLOCK : body.lastLength();
-        }
-
-        boolean completed() { return completed; }
-
-        @Override
-        public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> s) {
-            s.onSubscribe(new java.util.concurrent.Flow.Subscription() {
-                private final java.util.concurrent.atomic.AtomicLong demand = new java.util.concurrent.atomic.AtomicLong();
-                private final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
-                private int next;
-                private volatile boolean done;
-
-                @Override
-                public void request(long n) {
-                    if (done) return;
-                    if (n <= 0) {
-                        done = true;
-                        s.onError(new IllegalArgumentException("non-positive request: " + n));
-                        return;
-                    }
-                    demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-                    if (wip.getAndIncrement() != 0) return; // another call is draining: it sees the new demand
-                    do {
-                        while (!done && demand.get() > 0 && next < blocks.size()) {
-                            demand.decrementAndGet();
-                            int i = next++;
-                            s.onNext(java.nio.ByteBuffer.wrap(blocks.get(i), 0, i == blocks.size() - 1 ? lastLength : Blocks.BLOCK));
-                        }
-                        if (!done && next == blocks.size()) {
-                            done = true;
-                            s.onComplete();
-                            completed = true;
-                        }
-                    } while (wip.decrementAndGet() != 0);
-                }
-
-                @Override
-                public void cancel() { done = true; }
-            });
-        }
-    }
-
     /** The JSON body a POST would carry, without credentials (what dry-run writes to the outbox). */
     public static byte[] bodyWithoutAuth(BodyWriter writer) {
         try {
@@ -257,14 +199,87 @@ public class GraphClient {
         if (appsecretProof != null) q.append("&appsecret_proof=").append(appsecretProof);
     }
 
-    private GraphResponse send(HttpRequest req) throws IOException {
+    /**
+     * One POST over the JDK's {@link HttpURLConnection} (HTTP/1.1, kept-alive connections reused by the JDK):
+     * the calling thread writes the body and reads the answer itself. The JDK's HttpClient, used before, handed
+     * each 64 KB block through its reactive pipeline and its own threads; on the Graph path that machinery, and
+     * the JIT compiling it again and again, cost more CPU than the bytes (see README, Performance). The request
+     * timeout is a deadline for the whole exchange: a watchdog closes the connection when it passes (a socket
+     * write has no timeout of its own), and the caller gets an {@link HttpTimeoutException} as before. A POST
+     * carries the token in its JSON body, never in its request line or headers, which HttpURLConnection logs at
+     * DEBUG; GETs, whose token is in the query string, stay on the JDK's HttpClient ({@link #get(URI)}).
+     */
+    private GraphResponse exchange(String method, String url, Blocks body) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        c.setConnectTimeout(millis(connectTimeout));
+        c.setReadTimeout(millis(requestTimeout));
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setRequestMethod(method);
+        c.setRequestProperty("Accept", "application/json");
+        java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> deadline = WATCHDOG.schedule(() -> {
+            expired.set(true);
+            c.disconnect();
+        }, requestTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if (body != null) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/json");
+                c.setFixedLengthStreamingMode(body.size());
+                try (java.io.OutputStream out = c.getOutputStream()) {
+                    java.util.List<byte[]> blocks = body.all();
+                    for (int i = 0; i < blocks.size(); i++) {
+                        out.write(blocks.get(i), 0, i == blocks.size() - 1 ? body.lastLength() : Blocks.BLOCK);
+                    }
+                }
+            }
+            int status = c.getResponseCode();
+            java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            String text;
+            if (in == null) {
+                text = "";
+            } else {
+                try (in) { text = new String(in.readAllBytes(), StandardCharsets.UTF_8); } // read to the end: the connection is then reused
+            }
+            Map<String, java.util.List<String>> fields = new java.util.HashMap<>();
+            c.getHeaderFields().forEach((k, v) -> { if (k != null) fields.put(k, v); });
+            return new GraphResponse(status, HttpHeaders.of(fields, (k, v) -> true), text);
+        } catch (IOException e) {
+            if (expired.get()) {
+                HttpTimeoutException t = new HttpTimeoutException("request timed out after " + requestTimeout.toMillis() + " ms");
+                t.initCause(e);
+                throw t;
+            }
+            c.disconnect(); // a failed exchange: the connection is not reused
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private GraphResponse get(URI uri) throws IOException {
+        try {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new GraphResponse(r.statusCode(), r.headers(), r.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    private static int millis(Duration d) { return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis())); }
+
+    /** closes connections whose request outlived its timeout (one daemon thread for every client) */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor WATCHDOG;
+    static {
+        WATCHDOG = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "mas-graph-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        WATCHDOG.setRemoveOnCancelPolicy(true);
     }
 
     private static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }

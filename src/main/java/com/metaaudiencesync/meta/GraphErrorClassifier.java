@@ -87,8 +87,9 @@ public final class GraphErrorClassifier {
 
     /** A failure to get an answer at all: timeouts, refused or dropped connections. Always transient. */
     public static Outcome classify(IOException e) {
-        String what = e instanceof HttpTimeoutException ? "timeout" : "connection failure: " + e.getClass().getSimpleName();
-        return new Outcome(Outcome.Kind.TRANSIENT, e instanceof HttpTimeoutException ? "timeout" : "io", null, what, 0, null);
+        boolean timeout = e instanceof HttpTimeoutException || e instanceof java.net.SocketTimeoutException;
+        String what = timeout ? "timeout" : "connection failure: " + e.getClass().getSimpleName();
+        return new Outcome(Outcome.Kind.TRANSIENT, timeout ? "timeout" : "io", null, what, 0, null);
     }
 
     public static final String RENEW_TOKEN = "The Meta access token is invalid or expired: create a new system-user token with ads_management "

@@ -72,12 +72,42 @@ class GraphClientBodyBlocksTest {
         assertThat(sparesAfterFirst).as("blocks kept after the first answered request").isGreaterThan(3);
         assertThat(cells(fake.membership(audience))).as("every row of every body, nothing corrupted").isEqualTo(expected);
 
-        // a failed request: its blocks are not taken back (the client may still hold them)
+        // a failed request: the calling thread wrote the whole body before the answer, so its blocks are free too,
+        // and the next body (made of them) still arrives intact
         int before = client.spareBlocks();
         fake.failNext(1, Fault.http500());
         Payload p = batch("failed", 3000);
         GraphResponse failed = client.postJson(audience + "/users", g -> RequestBodies.payload(g, p, null));
         assertThat(failed.status()).isEqualTo(500);
-        assertThat(client.spareBlocks()).as("the failed body's blocks were taken from the spares and not given back").isLessThan(before);
+        assertThat(client.spareBlocks()).as("the failed body's blocks are back").isEqualTo(before);
+        Payload again = batch("again", 3000);
+        for (String[] row : BatchCodec.decode(again)) {
+            expected.add(row[MetaKey.EMAIL.ordinal()]);
+            expected.add(row[MetaKey.PHONE.ordinal()]);
+        }
+        assertThat(client.postJson(audience + "/users", g -> RequestBodies.payload(g, again, null)).status()).isEqualTo(200);
+        assertThat(cells(fake.membership(audience))).isEqualTo(expected);
+    }
+
+    /**
+     * The request timeout is a deadline for the whole exchange, also while the body is being written: against a
+     * server that never answers, the call ends with a timeout (an IOException the classifier calls a timeout).
+     */
+    @Test
+    void aRequestThatOutlivesItsTimeoutEndsWithATimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            MetaProperties meta = new MetaProperties();
+            meta.setGraphUrl("http://127.0.0.1:" + silent.getLocalPort());
+            meta.setAccessToken("tok-blocks");
+            meta.setAdAccountId("act_77");
+            GraphClient client = new GraphClient(meta, Duration.ofSeconds(2), Duration.ofMillis(700));
+            Payload p = batch("big", 100_000); // ≈ 18 MB of JSON: more than the socket buffers take, so the write blocks
+            long t0 = System.nanoTime();
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> client.postJson("123/users", g -> RequestBodies.payload(g, p, null)));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(GraphErrorClassifier.classify(e).code()).isEqualTo("timeout");
+            assertThat(ms).as("ended at the deadline, not after a read timeout of its own").isBetween(600L, 10_000L);
+        }
     }
 }
