@@ -13,6 +13,7 @@
 # BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
 # BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
 # BENCH_WARMUP (rows of a warm-up file dropped and finished before the measured one; default 0 = cold JVM),
+# BENCH_WARMUP_FILES (how many such warm-up files, one after the other; default 1),
 # BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current"),
 # BENCH_KEEP (1: keep each run's outbox and database; default 0 deletes them after the run, keeping logs and reports).
 set -euo pipefail
@@ -25,6 +26,7 @@ MODES=${BENCH_MODES:-"graph dryrun"}
 JFR=${BENCH_JFR:-0}
 SEED=${BENCH_SEED:-42}
 WARMUP=${BENCH_WARMUP:-0}
+WARMUP_FILES=${BENCH_WARMUP_FILES:-1}
 LABEL=${BENCH_LABEL:-current}
 JAR=${BENCH_JAR:-"$ROOT/target/meta-audience-sync.jar"}
 TCLS="$ROOT/target/test-classes"
@@ -149,11 +151,15 @@ run_service() {
   local startup_s; startup_s=$(awk -v a="$t_launch" -v b="$(now_ns)" 'BEGIN{printf "%.1f", (b-a)/1e9}')
   sleep 2 # let start-up work (account probe, timers) settle
   if [[ $WARMUP -gt 0 ]]; then
-    # a first file (another audience) through the same path, so the measured file meets a warmed-up JVM, as in a
+    # first files (other audiences) through the same path, so the measured file meets a warmed-up JVM, as in a
     # long-running service; the cold figure is the run with BENCH_WARMUP=0
-    ln "$WORK/data/rows-$WARMUP-seed$((SEED+1)).csv" "$d/stage/warmup.csv"
-    mv "$d/stage/warmup.csv" "$d/inbox/warmup.csv"
-    wait_done "$pid" "$sp" "$d" warmup.csv || true
+    local w
+    for w in $(seq 1 "$WARMUP_FILES"); do
+      local wname=warmup.csv; [[ $WARMUP_FILES -gt 1 ]] && wname="warmup$w.csv"
+      ln "$WORK/data/rows-$WARMUP-seed$((SEED+1)).csv" "$d/stage/$wname"
+      mv "$d/stage/$wname" "$d/inbox/$wname"
+      wait_done "$pid" "$sp" "$d" "$wname" || true
+    done
   fi
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.start name=bench settings="${BENCH_JFR_SETTINGS:-profile}" filename="$d/processing.jfr" >/dev/null; fi
   local cpu0; cpu0=$(cpu_ticks $pid)

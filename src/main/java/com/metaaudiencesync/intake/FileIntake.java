@@ -220,7 +220,10 @@ public class FileIntake implements DeliveryListener {
         c.accepted++;
         if (o.lduProblem != null) c.fieldIssues(java.util.Map.of(o.lduProblem, 1));
         BatchStager.Group g = o.group;
-        if (g != canon && !g.equals(canon)) canon = g;
+        if (g != run.lastRawGroup) { // a new block's instance: compared once, not for each of its records
+            run.lastRawGroup = g;
+            if (!g.equals(canon)) canon = g;
+        }
         for (byte[] row : o.encoded) {
             c.rowsOut++;
             run.stager.addEncoded(canon, row);

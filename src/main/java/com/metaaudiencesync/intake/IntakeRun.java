@@ -56,6 +56,8 @@ public final class IntakeRun {
      * the start of each file made the JIT drop its compiled staging loop once per file (speculate_null_check)
      */
     BatchStager.Group lastGroup = BatchStager.Group.NONE;
+    /** the group instance of the last staged record as a normalize thread made it (one per block) */
+    BatchStager.Group lastRawGroup = BatchStager.Group.NONE;
     /** one per helper thread that normalizes slices of chunks (a mapper is not thread-safe) */
     private final List<MemberMapper> helperMappers = new ArrayList<>();
 
