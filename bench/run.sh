@@ -10,10 +10,11 @@
 # BENCH_JFR (0/1), BENCH_SEED (default 42), BENCH_JAVA_OPTS (extra JVM options for the service),
 # BENCH_JAR (the service jar; default target/meta-audience-sync.jar: give an older build to compare),
 # BENCH_BASELINE (1: run the baseline; 0: skip it, e.g. when timing only the service),
-# BENCH_DB_OPTS (appended to the H2 URL, e.g. ";WRITE_DELAY=0" as in config/application.yaml),
+# BENCH_DB_OPTS (appended to the H2 URL; default ";WRITE_DELAY=0", the commit-time writes of config/application.yaml),
 # BENCH_WEBHOOK (1: also run the webhook load helper when it exists; 0: skip),
 # BENCH_WARMUP (rows of a warm-up file dropped and finished before the measured one; default 0 = cold JVM),
 # BENCH_WARMUP_FILES (how many such warm-up files, one after the other; default 1),
+# BENCH_HISTO (1: after the run, a full GC and a class histogram of the live objects in the run directory),
 # BENCH_LABEL (names the run directories $BENCH_WORK/run-LABEL-SIZE-MODE and the table rows; default "current"),
 # BENCH_KEEP (1: keep each run's outbox and database; default 0 deletes them after the run, keeping logs and reports).
 set -euo pipefail
@@ -134,7 +135,7 @@ run_service() {
   local t_launch; t_launch=$(now_ns)
   java "${jvm[@]}" -jar "$JAR" \
     --server.port="$sp" "${graph_args[@]}" --meta.ad-account-id=123 \
-    --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db${BENCH_DB_OPTS:-}" \
+    --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db${BENCH_DB_OPTS-;WRITE_DELAY=0}" \
     --sync.file.poll-delay=100 --sync.file.read-lock-check-interval=100 \
     --sync.send.max-requests-per-second=1000 \
     > "$d/service.log" 2>&1 &
@@ -179,6 +180,11 @@ run_service() {
   local hwm; hwm=$(awk '/VmHWM/{print int($2/1024)}' /proc/$pid/status 2>/dev/null || echo 0)
   if [[ $JFR == 1 ]]; then jcmd $pid JFR.stop name=bench >/dev/null 2>&1 || true; fi
   curl -sf "http://127.0.0.1:$sp/actuator/prometheus" > "$d/metrics.txt" 2>/dev/null || true  # the service's metrics after the run (e.g. mas_graph_request)
+  if [[ ${BENCH_HISTO:-0} == 1 ]]; then
+    # a full GC and the live objects by class: what the heap really holds after the file (a leak would show here)
+    jcmd $pid GC.class_histogram > "$d/histogram.txt" 2>/dev/null || true
+    log "live objects after a full GC: $(awk '/^Total/{printf "%.1f MB", $3/1048576}' "$d/histogram.txt") (top classes in $d/histogram.txt)"
+  fi
   kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
   local fake_rows="-"
   if [[ -n $fake_pid ]]; then
