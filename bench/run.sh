@@ -182,6 +182,7 @@ run_service() {
   curl -sf "http://127.0.0.1:$sp/actuator/prometheus" > "$d/metrics.txt" 2>/dev/null || true  # the service's metrics after the run (e.g. mas_graph_request)
   if [[ ${BENCH_HISTO:-0} == 1 ]]; then
     # a full GC and the live objects by class: what the heap really holds after the file (a leak would show here)
+    jcmd $pid GC.class_histogram -all > "$d/histogram-all.txt" 2>/dev/null || true  # unreachable objects too (no GC)
     jcmd $pid GC.class_histogram > "$d/histogram.txt" 2>/dev/null || true
     log "live objects after a full GC: $(awk '/^Total/{printf "%.1f MB", $3/1048576}' "$d/histogram.txt") (top classes in $d/histogram.txt)"
   fi
