@@ -197,12 +197,7 @@ final class PayloadParser {
     static int countRaw(byte[] b, int at, Payload out) {
         List<String> schema = out.schema;
         int n = schema.size();
-        boolean[] hashed = new boolean[n], identity = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            String k = schema.get(i);
-            hashed[i] = !FakeGraphApi.UNHASHED_KEYS.contains(k) && !FakeGraphApi.DPO_KEYS.contains(k);
-            identity[i] = !FakeGraphApi.DPO_KEYS.contains(k);
-        }
+        boolean[] hashed = hashedColumns(schema), identity = identityColumns(schema);
         int len = b.length;
         int i = ws(b, at + 1);
         if (i < len && b[i] == ']') {
@@ -305,12 +300,7 @@ final class PayloadParser {
         out.counted = true;
         List<String> schema = out.schema;
         int n = schema.size();
-        boolean[] hashed = new boolean[n], identity = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            String k = schema.get(i);
-            hashed[i] = !FakeGraphApi.UNHASHED_KEYS.contains(k) && !FakeGraphApi.DPO_KEYS.contains(k);
-            identity[i] = !FakeGraphApi.DPO_KEYS.contains(k);
-        }
+        boolean[] hashed = hashedColumns(schema), identity = identityColumns(schema);
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             if (t == null) {
@@ -340,6 +330,20 @@ final class PayloadParser {
             }
             row(out, n, cells, anyIdentity, bad);
         }
+    }
+
+    /** per column: must hold a hash (every key but the unhashed ones and the Limited Data Use options) */
+    private static boolean[] hashedColumns(List<String> schema) {
+        boolean[] b = new boolean[schema.size()];
+        for (int i = 0; i < b.length; i++) b[i] = !FakeGraphApi.UNHASHED_KEYS.contains(schema.get(i)) && !FakeGraphApi.DPO_KEYS.contains(schema.get(i));
+        return b;
+    }
+
+    /** per column: an identifier (every key but the Limited Data Use options) */
+    private static boolean[] identityColumns(List<String> schema) {
+        boolean[] b = new boolean[schema.size()];
+        for (int i = 0; i < b.length; i++) b[i] = !FakeGraphApi.DPO_KEYS.contains(schema.get(i));
+        return b;
     }
 
     /** one row's outcome, in order, as FakeGraphApi.check would decide it */
