@@ -19,7 +19,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Calls the Graph API. The JDK's HttpURLConnection rather than a Camel http endpoint: the access token must never
+ * Calls the Graph API with the JDK's own clients (HttpURLConnection for POSTs, HttpClient for GETs; see
+ * {@link #exchange}) rather than a Camel http endpoint: the access token must never
  * be part of an endpoint URI (Camel registers, dumps and logs endpoint URIs), POST bodies are JSON built in
  * one pass from the stored batch, and timeouts are per request. POST parameters, access_token included,
  * travel in the JSON body; GET parameters in the query string (never logged: log lines name the method and path only).
