@@ -275,6 +275,9 @@ public class GraphClient {
     /** closes connections whose request outlived its timeout (one daemon thread for every client) */
     private static final java.util.concurrent.ScheduledThreadPoolExecutor WATCHDOG;
     static {
+        // HttpURLConnection keeps at most http.maxConnections idle connections per host (JDK default 5): with
+        // sync.send.concurrency above that, the extra workers would open a new (TLS) connection per request
+        if (System.getProperty("http.maxConnections") == null) System.setProperty("http.maxConnections", "32");
         WATCHDOG = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "mas-graph-deadline");
             t.setDaemon(true);
