@@ -81,12 +81,21 @@ public class GraphClient {
 
     /** @param sizeHint expected body size in bytes (no longer needed: the body is kept in 64 KB blocks as it is written) */
     public GraphResponse postJson(String path, int sizeHint, BodyWriter writer) throws IOException {
+        return postJson(path, sizeHint, writer, null);
+    }
+
+    /**
+     * @param beforeSend run once the body is built, right before the request goes out (a rate limiter paces the
+     *                   moment Meta sees the request, not the moment its body was begun); null for none. The request
+     *                   timeout starts after it.
+     */
+    public GraphResponse postJson(String path, int sizeHint, BodyWriter writer, Runnable beforeSend) throws IOException {
         Blocks body = body(writer);
         // the body in 64 KB blocks, with its length (Content-Length as before): no multi-megabyte array, which
         // G1 allocates as a humongous object. The blocks are written to the connection one after the other, and
         // once the call returns (answered or failed) nothing holds them: they are free again.
         try {
-            return exchange("POST", base() + "/" + path, body);
+            return exchange("POST", base() + "/" + path, body, beforeSend);
         } finally {
             for (byte[] b : body.all()) spare.give(b);
         }
@@ -210,7 +219,7 @@ public class GraphClient {
      * carries the token in its JSON body, never in its request line or headers, which HttpURLConnection logs at
      * DEBUG; GETs, whose token is in the query string, stay on the JDK's HttpClient ({@link #get(URI)}).
      */
-    private GraphResponse exchange(String method, String url, Blocks body) throws IOException {
+    private GraphResponse exchange(String method, String url, Blocks body, Runnable beforeSend) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
         c.setConnectTimeout(millis(connectTimeout));
         c.setReadTimeout(millis(requestTimeout));
@@ -218,6 +227,7 @@ public class GraphClient {
         c.setUseCaches(false);
         c.setRequestMethod(method);
         c.setRequestProperty("Accept", "application/json");
+        if (beforeSend != null) beforeSend.run();
         java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.ScheduledFuture<?> deadline = WATCHDOG.schedule(() -> {
             expired.set(true);

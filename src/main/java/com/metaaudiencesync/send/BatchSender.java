@@ -277,18 +277,22 @@ public class BatchSender {
 
     private Outcome callCounting(Batch b, String audienceId, Session s, long[] counts) {
         String path = path(b.action(), audienceId);
-        limiter.acquire();
         inflight.acquireUninterruptibly();
-        long t0 = System.nanoTime();
+        long[] t0 = {System.nanoTime()};
         try {
             // claimed before Meta asked the account to wait: put back without using an attempt
             if (s == null && throttled()) return HELD_BACK;
+            // paced right before the request goes out (body built, connection about to be used): a body that took
+            // long to build, or a wait for a request slot, no longer lets the next requests reach Meta in a bunch
             GraphResponse r = graph.postJson(path, RequestBodies.sizeHint(b.payload()), g -> {
                 if (b.action() == Action.REMOVE || b.action() == Action.REMOVE_ALL) g.writeStringField("method", "DELETE");
                 RequestBodies.payload(g, b.payload(), b.ldu());
                 if (s != null) RequestBodies.session(g, s.id(), s.seq(), s.last(), s.total());
+            }, () -> {
+                limiter.acquire();
+                t0[0] = System.nanoTime();
             });
-            metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0));
+            metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0[0]));
             Outcome o = GraphErrorClassifier.classify(r);
             if (o.kind() == Outcome.Kind.SUCCESS) {
                 try {
@@ -301,7 +305,7 @@ public class BatchSender {
             }
             return o;
         } catch (IOException e) {
-            metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0));
+            metrics.graphLatency(b.action().wire(), Duration.ofNanos(System.nanoTime() - t0[0]));
             return GraphErrorClassifier.classify(e);
         } finally {
             inflight.release();
