@@ -19,7 +19,7 @@ public final class RequestPacer {
         long wait;
         synchronized (this) {
             long now = System.nanoTime();
-            if (next < now - intervalNanos) next = now; // idle: no burst credit beyond one interval
+            if (next < now) next = now; // idle: no credit, so any one-second window holds at most perSecond starts
             wait = next - now;
             next += intervalNanos;
         }
