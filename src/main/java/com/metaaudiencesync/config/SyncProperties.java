@@ -28,10 +28,18 @@ public class SyncProperties {
     private String instanceId;
     /** how long a claim on a file or a batch lives without renewal */
     private Duration leaseTime = Duration.ofSeconds(60);
+    /**
+     * synthetic rows run through the file path's code at start-up (read, normalize, hash, stage, request body; nothing
+     * stored, sent or counted) so that the JIT has compiled it before the first real file: 0 turns it off
+     */
+    private int warmUpRows = 200_000;
     private final Retry retry = new Retry();
     private final Send send = new Send();
     private final Webhook webhook = new Webhook();
     private List<PollJob> polls = new ArrayList<>();
+
+    public int getWarmUpRows() { return warmUpRows; }
+    public void setWarmUpRows(int v) { warmUpRows = v; }
 
     public static class Retry {
         private Duration initialDelay = Duration.ofSeconds(1);

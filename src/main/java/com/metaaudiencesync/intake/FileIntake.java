@@ -99,21 +99,10 @@ public class FileIntake implements DeliveryListener {
         if (run.alreadyCommitted > 0) {
             log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
-        run.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
+        run.stager = stager(run);
         run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
         try {
-            InputStream in = new java.io.FilterInputStream(new FileInputStream(file)) {
-                @Override public int read() throws IOException {
-                    int b = super.read();
-                    if (b >= 0) run.bytesRead++;
-                    return b;
-                }
-                @Override public int read(byte[] buf, int off, int len) throws IOException {
-                    int n = super.read(buf, off, len);
-                    if (n > 0) run.bytesRead += n;
-                    return n;
-                }
-            };
+            InputStream in = new Counting(new FileInputStream(file), run);
             try {
                 run.reader = RecordReaders.open(in, file.getName());
                 if (run.reader instanceof ByteCsv csv) run.prepare(csv.header());
@@ -128,6 +117,85 @@ public class FileIntake implements DeliveryListener {
         }
         log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
         return run;
+    }
+
+    /** the file's bytes, counted as they are read (the progress line's ETA) */
+    private static final class Counting extends java.io.FilterInputStream {
+        private final IntakeRun run;
+
+        Counting(InputStream in, IntakeRun run) {
+            super(in);
+            this.run = run;
+        }
+
+        @Override public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) run.bytesRead++;
+            return b;
+        }
+
+        @Override public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) run.bytesRead += n;
+            return n;
+        }
+    }
+
+    /**
+     * Start-up JIT warm-up: {@code rows} synthetic rows ({@link WarmUpData}) go through the code and the threads of
+     * a real file — reader, mapper, normalizers, hashing, staging, batches — but each full batch goes to
+     * {@code batches} (which builds its request body) and is dropped: nothing is stored, sent, moved, counted in the
+     * metrics or logged per row. Without it, the first large file ran for seconds on interpreted and
+     * lightly compiled code while the JIT compilers took one of the two cores.
+     *
+     * @return the warm-up file's counters (rows read, accepted, rejected, rows out)
+     */
+    public IntakeCounts warmUp(long rows, long seed, java.util.function.Consumer<com.metaaudiencesync.store.Payload> batches) throws IOException {
+        IntakeCounts all = new IntakeCounts();
+        int part = 10_000;
+        for (long done = 0, k = 0; done < rows; done += part, k++) {
+            int[] shape = WarmUpData.SHAPES[(int) (k % WarmUpData.SHAPES.length)];
+            all.merge(warmUpFile(new WarmUpData(Math.min(part, rows - done), seed + k, shape), batches));
+        }
+        return all;
+    }
+
+    /** one warm-up file: the code path of {@link #open}, {@link #process} and {@link #finish} without the store */
+    private IntakeCounts warmUpFile(WarmUpData data, java.util.function.Consumer<com.metaaudiencesync.store.Payload> batches) throws IOException {
+        IntakeRun run = new IntakeRun(new File("warm-up.csv"));
+        run.lastProgressLog = Long.MAX_VALUE / 2; // no progress lines
+        run.warmUpBatches = batches;
+        run.stager = stager(run);
+        // read from a file, as a real one is (the same stream classes, so the compiled reading code fits both)
+        Path tmp = null;
+        InputStream in;
+        try {
+            tmp = Files.createTempFile("mas-warm-up-", ".csv");
+            Files.copy(data, tmp, StandardCopyOption.REPLACE_EXISTING);
+            in = new FileInputStream(tmp.toFile());
+        } catch (IOException | RuntimeException e) { // no writable temporary directory: from memory
+            if (tmp != null) Files.deleteIfExists(tmp);
+            tmp = null;
+            in = data;
+        }
+        try {
+            run.reader = RecordReaders.open(new Counting(in, run), "warm-up.csv");
+            if (run.reader instanceof ByteCsv csv) run.prepare(csv.header());
+            for (Iterator<List<SourceRecord>> it = run.chunks(sync.getChunkSize()); it.hasNext(); ) process(run, it.next());
+            drain(run);
+            run.stager.flush();
+        } finally {
+            if (run.reader != null) run.reader.close();
+            in.close();
+            if (tmp != null) Files.deleteIfExists(tmp);
+        }
+        if (run.fatal != null) throw new IOException("warm-up data could not be read: " + run.fatal);
+        return run.counts;
+    }
+
+    /** one lambda class for every run (real or warm-up), so the compiled staging code fits both */
+    private BatchStager stager(IntakeRun run) {
+        return new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
     }
 
     public Iterator<List<SourceRecord>> chunks(IntakeRun run) {
@@ -314,6 +382,14 @@ public class FileIntake implements DeliveryListener {
 
     private void emit(IntakeRun run, BatchStager.Group g, com.metaaudiencesync.store.Payload payload, int rowCount) {
         int seq = ++run.seq;
+        if (run.warmUpBatches != null) { // start-up warm-up: built, never stored
+            try {
+                run.warmUpBatches.accept(payload);
+            } finally {
+                com.metaaudiencesync.store.Payload.recycle(payload);
+            }
+            return;
+        }
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;
         int gseq = 0;

@@ -33,6 +33,21 @@ public class OpsBeans {
         return SyncHealth.deadLetters(store, max);
     }
 
+    /** started with the application; the routes wait for it (see {@link JitWarmUp}) */
+    @Bean
+    public JitWarmUp jitWarmUp(com.metaaudiencesync.intake.FileIntake fileIntake, GraphClient graph, SyncProperties sync, boolean dryRunMode) {
+        return new JitWarmUp(fileIntake, graph, dryRunMode, sync.getWarmUpRows());
+    }
+
+    @Bean
+    public org.apache.camel.spring.boot.CamelContextConfiguration jitWarmUpBeforeRoutes(JitWarmUp warmUp) {
+        return new org.apache.camel.spring.boot.CamelContextConfiguration() {
+            @Override public void beforeApplicationStart(org.apache.camel.CamelContext context) { warmUp.awaitBeforeRoutes(); }
+
+            @Override public void afterApplicationStart(org.apache.camel.CamelContext context) { /* nothing */ }
+        };
+    }
+
     @Bean
     public Object queueGauges(MeterRegistry registry, BatchStore store) {
         Gauge.builder("mas_queue_batches", store, s -> safe(s::queuedBatches)).description("batches waiting for Meta").register(registry);
