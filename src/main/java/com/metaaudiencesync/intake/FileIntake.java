@@ -52,11 +52,13 @@ public class FileIntake implements DeliveryListener {
     /** one per helper thread (a digest is not thread-safe) */
     private final RowBuilder.Scratch[] helperHashers;
     /**
-     * the digest and value cache of a thread that reads a file (it helps normalize the chunk it is about to stage):
-     * kept from file to file like the helpers' own, so that a new file does not start with a new one (its input
-     * buffer grew again within each file, and the JIT dropped the compiled hashing code once per file for it)
+     * the digest and value cache of the thread that reads a file (it helps normalize the chunk it is about to stage),
+     * kept from file to file and from thread to thread (one reading thread at a time takes it; another one, rarely,
+     * makes its own). A new one per file made its input buffer grow again within each file, and the JIT dropped the
+     * compiled hashing code for it; a new one per thread did the same when the route's thread met the one the
+     * start-up warm-up had used (a fresh JDK digest takes another branch on its first reset).
      */
-    private final ThreadLocal<RowBuilder.Scratch> routeScratch = ThreadLocal.withInitial(RowBuilder.Scratch::new);
+    private final java.util.concurrent.atomic.AtomicReference<RowBuilder.Scratch> readerScratch = new java.util.concurrent.atomic.AtomicReference<>();
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
@@ -173,6 +175,12 @@ public class FileIntake implements DeliveryListener {
             tmp = Files.createTempFile("mas-warm-up-", ".csv");
             Files.copy(data, tmp, StandardCopyOption.REPLACE_EXISTING);
             in = new FileInputStream(tmp.toFile());
+            try {
+                Files.delete(tmp); // open, so still readable where the file system allows it: nothing left after a kill
+                tmp = null;
+            } catch (IOException e) {
+                // deleted after the reading, below
+            }
         } catch (IOException | RuntimeException e) { // no writable temporary directory: from memory
             if (tmp != null) Files.deleteIfExists(tmp);
             tmp = null;
@@ -256,7 +264,13 @@ public class FileIntake implements DeliveryListener {
 
     /** On the route's thread: helps normalize the chunk, waits for the helpers, then counts and stages its rows in order. */
     private void stage(IntakeRun run, Work w) {
-        normalizeBlocks(run, run.mapper, routeScratch.get(), w);
+        RowBuilder.Scratch mine = readerScratch.getAndSet(null);
+        if (mine == null) mine = new RowBuilder.Scratch();
+        try {
+            normalizeBlocks(run, run.mapper, mine, w);
+        } finally {
+            readerScratch.set(mine);
+        }
         for (java.util.concurrent.Future<?> f : w.fs) {
             try {
                 f.get();

@@ -111,9 +111,14 @@ final class WarmUpData extends InputStream {
     private static void row(StringBuilder[] c, SplittableRandom r, long i) {
         String fn = r.nextBoolean() ? FIRST[r.nextInt(FIRST.length)] : made(r, 2 + r.nextInt(2), "");
         String ln = r.nextInt(3) == 0 ? LAST[r.nextInt(LAST.length)] : made(r, 2 + r.nextInt(3), "");
-        int odd = r.nextInt(40);           // a few rows have one unusual or bad value (odd 0..13)
-        int abroad = r.nextInt(100) < 18 ? r.nextInt(ABROAD.length / 3) : -1;
+        int odd = r.nextInt(40);           // a few rows have one unusual or bad value (odd 0..14)
+        int abroad = r.nextInt(100) < 30 ? r.nextInt(ABROAD.length / 3) : -1;
         StringBuilder email = c[0], phone = c[1], zip = c[6];
+        if (odd == 14) { // nothing that identifies anyone: the row is rejected
+            c[4].append(CITY[r.nextInt(CITY.length)]);
+            c[5].append(STATE[r.nextInt(STATE.length)]);
+            return;
+        }
         if (odd != 0) {
             if (odd == 1) email.append(hex64(r, r.nextBoolean()));
             else {

@@ -12,8 +12,6 @@ public final class Sha256 {
         final MessageDigest md = DigestUtils.getSha256Digest();
         /** digest (0..31), hex (32..95), ASCII input (96..191) */
         final byte[] buf = new byte[192];
-
-        Scratch() { md.digest(); } // see Hasher(): a digest that has run once
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -57,13 +55,6 @@ public final class Sha256 {
     public static final class Hasher {
         private final MessageDigest md = DigestUtils.getSha256Digest();
         private byte[] in = new byte[128];
-
-        public Hasher() {
-            // one digest before the first real one: the JDK's SHA-256 allocates its message schedule on the first
-            // compression and clears it on each reset; the compiled hashing code that never saw a fresh digest was
-            // thrown away (and compiled again) when a new thread's first hash met one
-            md.digest();
-        }
 
         /** The 32-byte SHA-256 of the UTF-8 bytes of {@code s}, in a new array. */
         public byte[] digest(String s) {
