@@ -122,11 +122,11 @@ run_service() {
     fp=$(free_port)
     token="bench-$RANDOM$RANDOM"
     # shellcheck disable=SC2086
-    FAKE_GRAPH_TOKEN=$token java -Xmx1g ${BENCH_FAKE_OPTS:-} -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
+    FAKE_GRAPH_TOKEN=$token java -Xmx1g ${BENCH_FAKE_OPTS:-} -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 --warm-up-requests "${BENCH_FAKE_WARMUP:-30}" \
       > "$d/fake.log" 2>&1 &
     fake_pid=$!
     PIDS+=("$fake_pid")
-    for _ in $(seq 1 100); do grep -q "listening on" "$d/fake.log" 2>/dev/null && break; sleep 0.1; done
+    for _ in $(seq 1 600); do grep -q "listening on" "$d/fake.log" 2>/dev/null && break; sleep 0.1; done
     graph_args=(--meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token")
   fi
   local jvm=(-Xmx"$XMX" -Xlog:gc:file="$d/gc.log")
@@ -137,7 +137,7 @@ run_service() {
     --server.port="$sp" "${graph_args[@]}" --meta.ad-account-id=123 \
     --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db${BENCH_DB_OPTS-;WRITE_DELAY=0}" \
     --sync.file.poll-delay=100 --sync.file.read-lock-check-interval=100 \
-    --sync.send.max-requests-per-second=1000 \
+    --sync.send.max-requests-per-second=1000 ${BENCH_SERVICE_ARGS:-} \
     > "$d/service.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")

@@ -1529,7 +1529,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     /**
      * {@code java -cp ... com.metaaudiencesync.fake.FakeGraphApi --port 18080 --token T [--count-only]
-     * [--app-secret S] [--page-size N] [--users-latency-ms N] [--threads N] [--report-seconds N]}.
+     * [--app-secret S] [--page-size N] [--users-latency-ms N] [--threads N] [--report-seconds N] [--warm-up-requests N]}.
      * Prints the base URL, then counters every report interval (if they changed) and on SIGTERM.
      * Without --token the token is read from the FAKE_GRAPH_TOKEN environment variable.
      */
@@ -1542,6 +1542,7 @@ public final class FakeGraphApi implements AutoCloseable {
         boolean countOnly = false;
         int pageSize = DEFAULT_PAGE_SIZE;
         long latencyMs = 0;
+        int warmUpRequests = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port": port = Integer.parseInt(args[++i]); break;
@@ -1552,6 +1553,7 @@ public final class FakeGraphApi implements AutoCloseable {
                 case "--users-latency-ms": latencyMs = Long.parseLong(args[++i]); break;
                 case "--threads": threads = Integer.parseInt(args[++i]); break;
                 case "--report-seconds": reportSeconds = Integer.parseInt(args[++i]); break;
+                case "--warm-up-requests": warmUpRequests = Integer.parseInt(args[++i]); break;
                 default:
                     System.err.println("unknown argument: " + args[i]);
                     System.exit(2);
@@ -1564,6 +1566,17 @@ public final class FakeGraphApi implements AutoCloseable {
         FakeGraphApi fake = FakeGraphApi.start(token, port, threads);
         fake.setAppSecret(secret).setCountOnly(countOnly).setPageSize(pageSize)
                 .setUsersLatency(Duration.ofMillis(latencyMs));
+        if (warmUpRequests > 0) {
+            // Meta's servers are not a cold JVM: before it says it listens, the fake answers a few full requests
+            // of its own (then forgets them), so its JIT work is not part of what a benchmark measures
+            try {
+                warmUp(fake, token, warmUpRequests);
+            } catch (java.io.IOException e) {
+                System.err.println("warm-up failed: " + e);
+            }
+            fake.reset();
+            fake.setAppSecret(secret).setCountOnly(countOnly).setPageSize(pageSize).setUsersLatency(Duration.ofMillis(latencyMs));
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("FakeGraphApi final: " + fake.statsLine());
             System.out.flush();
@@ -1580,6 +1593,37 @@ public final class FakeGraphApi implements AutoCloseable {
                 System.out.flush();
                 last = line;
             }
+        }
+    }
+
+    /** {@code n} valid 10 000-row add requests (the service's 15-key schema, random digests) over HTTP to itself. */
+    static void warmUp(FakeGraphApi fake, String token, int n) throws java.io.IOException {
+        String id = fake.seedAudience("act_1", "fake-warm-up");
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        String hex = "0123456789abcdef";
+        for (int k = 0; k < n; k++) {
+            StringBuilder b = new StringBuilder(7_000_000);
+            b.append("{\"payload\":{\"schema\":[\"EXTERN_ID\",\"EMAIL\",\"PHONE\",\"GEN\",\"DOBY\",\"DOBM\",\"DOBD\",\"LN\",\"FN\",\"FI\",\"CT\",\"ST\",\"ZIP\",\"COUNTRY\",\"MADID\"],\"data\":[");
+            for (int row = 0; row < MAX_ROWS_PER_REQUEST; row++) {
+                b.append(row == 0 ? "[" : ",[").append('"').append("c").append(row).append('"');
+                for (int c = 1; c < 15; c++) {
+                    b.append(",\"");
+                    if (c != 14 && (c < 3 || c > 6 || r.nextInt(3) == 0)) for (int h = 0; h < 64; h++) b.append(hex.charAt(r.nextInt(16)));
+                    b.append('"');
+                }
+                b.append(']');
+            }
+            b.append("]},\"access_token\":\"").append(token).append("\"}");
+            byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(fake.baseUrl() + "/v25.0/" + id + "/users").toURL().openConnection();
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setFixedLengthStreamingMode(body.length);
+            try (java.io.OutputStream o = c.getOutputStream()) { o.write(body); }
+            int code = c.getResponseCode();
+            (code < 400 ? c.getInputStream() : c.getErrorStream()).readAllBytes();
+            if (code != 200) throw new java.io.IOException("warm-up request answered " + code);
         }
     }
 
