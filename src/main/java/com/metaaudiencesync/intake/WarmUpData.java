@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * A synthetic customer list for the start-up JIT warm-up ({@link FileIntake#warmUp}): a CSV with the usual columns
  * (email, phone, first/last name, city, state, zip, country, external id) and the usual mess — mixed phone formats
  * and countries, accents, state names, ZIP+4 codes, quoted cells, empty and invalid values — generated as it is
- * read (no file, no large array). Every value is made up: names and domains from short lists, numbers at random.
+ * read (no large array; the warm-up copies it to a temporary file and reads that, as a real file is read). Every
+ * value is made up: names from short lists and random syllables, reserved example domains, numbers at random.
  */
 final class WarmUpData extends InputStream {
     static final String[] COLUMNS = {"email", "phone", "first_name", "last_name", "city", "state", "zip", "country", "gender", "dob", "external_id"};
