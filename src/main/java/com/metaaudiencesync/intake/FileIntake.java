@@ -58,7 +58,7 @@ public class FileIntake implements DeliveryListener {
      * compiled hashing code for it; a new one per thread did the same when the route's thread met the one the
      * start-up warm-up had used (a fresh JDK digest takes another branch on its first reset).
      */
-    private final java.util.concurrent.atomic.AtomicReference<RowBuilder.Scratch> readerScratch = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<RowBuilder.Scratch> readerScratch;
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
@@ -77,7 +77,34 @@ public class FileIntake implements DeliveryListener {
         this.intakes = intakes;
         this.rows = rows;
         this.metrics = metrics;
+        this.readerScratch = new java.util.concurrent.atomic.AtomicReference<>();
+        this.quiet = false;
     }
+
+    /**
+     * A second intake over another store and metrics that shares this one's normalize threads, digests and value
+     * caches, and writes no per-file log lines: the start-up JIT warm-up ({@code com.metaaudiencesync.ops.JitWarmUp})
+     * runs synthetic files through it against a throwaway database. Sharing the threads and digests matters: the
+     * JIT compiles the code for the objects it sees, and fresh ones on the first real file undid part of it.
+     */
+    public FileIntake quietSibling(SyncProperties sync, IntakeStore intakes, SyncMetrics metrics) {
+        return new FileIntake(this, sync, intakes, metrics);
+    }
+
+    private FileIntake(FileIntake threadsOf, SyncProperties sync, IntakeStore intakes, SyncMetrics metrics) {
+        this.sync = sync;
+        this.helpers = threadsOf.helpers;
+        this.helperHashers = threadsOf.helperHashers;
+        this.readerScratch = threadsOf.readerScratch;
+        this.intakes = intakes;
+        this.rows = threadsOf.rows;
+        this.metrics = metrics;
+        this.dryRun = threadsOf.dryRun;
+        this.quiet = true;
+    }
+
+    /** no per-file log lines (the warm-up's sibling) */
+    private final boolean quiet;
 
     /**
      * Files this instance is reading (intake key → batches of it this instance has seen acknowledged or
@@ -99,7 +126,7 @@ public class FileIntake implements DeliveryListener {
         }
         run.alreadyCommitted = intakes.chunksCommitted(run.key);
         if (run.alreadyCommitted > 0) {
-            log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
+            if (!quiet) log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
         run.stager = stager(run);
         run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
@@ -117,7 +144,7 @@ public class FileIntake implements DeliveryListener {
         } catch (IOException e) {
             run.unreadable = IntakeRun.message(e);
         }
-        log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
+        if (!quiet) log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
         return run;
     }
 
@@ -141,64 +168,6 @@ public class FileIntake implements DeliveryListener {
             if (n > 0) run.bytesRead += n;
             return n;
         }
-    }
-
-    /**
-     * Start-up JIT warm-up: {@code rows} synthetic rows ({@link WarmUpData}) go through the code and the threads of
-     * a real file — reader, mapper, normalizers, hashing, staging, batches — but each full batch goes to
-     * {@code batches} (which builds its request body) and is dropped: nothing is stored, sent, moved, counted in the
-     * metrics or logged per row. Without it, the first large file ran for seconds on interpreted and
-     * lightly compiled code while the JIT compilers took one of the two cores.
-     *
-     * @return the warm-up file's counters (rows read, accepted, rejected, rows out)
-     */
-    public IntakeCounts warmUp(long rows, long seed, java.util.function.Consumer<com.metaaudiencesync.store.Payload> batches) throws IOException {
-        IntakeCounts all = new IntakeCounts();
-        int part = 10_000;
-        for (long done = 0, k = 0; done < rows; done += part, k++) {
-            int[] shape = WarmUpData.SHAPES[(int) (k % WarmUpData.SHAPES.length)];
-            all.merge(warmUpFile(new WarmUpData(Math.min(part, rows - done), seed + k, shape), batches));
-        }
-        return all;
-    }
-
-    /** one warm-up file: the code path of {@link #open}, {@link #process} and {@link #finish} without the store */
-    private IntakeCounts warmUpFile(WarmUpData data, java.util.function.Consumer<com.metaaudiencesync.store.Payload> batches) throws IOException {
-        IntakeRun run = new IntakeRun(new File("warm-up.csv"));
-        run.lastProgressLog = Long.MAX_VALUE / 2; // no progress lines
-        run.warmUpBatches = batches;
-        run.stager = stager(run);
-        // read from a file, as a real one is (the same stream classes, so the compiled reading code fits both)
-        Path tmp = null;
-        InputStream in;
-        try {
-            tmp = Files.createTempFile("mas-warm-up-", ".csv");
-            Files.copy(data, tmp, StandardCopyOption.REPLACE_EXISTING);
-            in = new FileInputStream(tmp.toFile());
-            try {
-                Files.delete(tmp); // open, so still readable where the file system allows it: nothing left after a kill
-                tmp = null;
-            } catch (IOException e) {
-                // deleted after the reading, below
-            }
-        } catch (IOException | RuntimeException e) { // no writable temporary directory: from memory
-            if (tmp != null) Files.deleteIfExists(tmp);
-            tmp = null;
-            in = data;
-        }
-        try {
-            run.reader = RecordReaders.open(new Counting(in, run), "warm-up.csv");
-            if (run.reader instanceof ByteCsv csv) run.prepare(csv.header());
-            for (Iterator<List<SourceRecord>> it = run.chunks(sync.getChunkSize()); it.hasNext(); ) process(run, it.next());
-            drain(run);
-            run.stager.flush();
-        } finally {
-            if (run.reader != null) run.reader.close();
-            in.close();
-            if (tmp != null) Files.deleteIfExists(tmp);
-        }
-        if (run.fatal != null) throw new IOException("warm-up data could not be read: " + run.fatal);
-        return run.counts;
     }
 
     /** one lambda class for every run (real or warm-up), so the compiled staging code fits both */
@@ -383,7 +352,7 @@ public class FileIntake implements DeliveryListener {
 
     private void progress(IntakeRun run) {
         long now = System.nanoTime();
-        if (now - run.lastProgressLog > 5_000_000_000L) {
+        if (now - run.lastProgressLog > 5_000_000_000L && !quiet) {
             run.lastProgressLog = now;
             double secs = (now - run.startedNanos) / 1e9;
             long size = run.file.length();
@@ -396,14 +365,6 @@ public class FileIntake implements DeliveryListener {
 
     private void emit(IntakeRun run, BatchStager.Group g, com.metaaudiencesync.store.Payload payload, int rowCount) {
         int seq = ++run.seq;
-        if (run.warmUpBatches != null) { // start-up warm-up: built, never stored
-            try {
-                run.warmUpBatches.accept(payload);
-            } finally {
-                com.metaaudiencesync.store.Payload.recycle(payload);
-            }
-            return;
-        }
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;
         int gseq = 0;
@@ -496,7 +457,7 @@ public class FileIntake implements DeliveryListener {
         intakes.markDone(run.key);
         metrics.filesTaken(run.fatal != null ? "partial" : "done");
         double secs = (System.nanoTime() - run.startedNanos) / 1e9;
-        log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s (of which {} s waiting for Meta to take queued batches){}",
+        if (!quiet) log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s (of which {} s waiting for Meta to take queued batches){}",
                 run.file.getName(), run.counts.read, run.counts.accepted,
                 run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs), String.format("%.2f", run.backpressureNanos / 1e9),
                 run.fatal != null ? " — reading stopped at line " + run.fatalLine + ": " + run.fatal : "");

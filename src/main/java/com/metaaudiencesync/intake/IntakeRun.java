@@ -39,8 +39,6 @@ public final class IntakeRun {
     /** bytes of the file read so far (compressed bytes for .gz), for the progress line's ETA */
     public volatile long bytesRead;
     public final List<String> replaceGroups = new ArrayList<>();
-    /** a start-up warm-up run: its full batches go here and are dropped, never stored (FileIntake.warmUp) */
-    java.util.function.Consumer<com.metaaudiencesync.store.Payload> warmUpBatches;
     /** one per run: caches the header lookups */
     public final MemberMapper mapper;
     /** a CSV's header, looked up by every mapper of this run before the first record (MemberMapper.prepare) */

@@ -5,13 +5,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
 /**
- * A synthetic customer list for the start-up JIT warm-up ({@link FileIntake#warmUp}): a CSV with the usual columns
- * (email, phone, first/last name, city, state, zip, country, external id) and the usual mess — mixed phone formats
- * and countries, accents, state names, ZIP+4 codes, quoted cells, empty and invalid values — generated as it is
- * read (no large array; the warm-up copies it to a temporary file and reads that, as a real file is read). Every
- * value is made up: names from short lists and random syllables, reserved example domains, numbers at random.
+ * A synthetic customer list for the start-up JIT warm-up ({@code com.metaaudiencesync.ops.JitWarmUp}): a CSV with
+ * the usual columns (email, phone, first/last name, city, state, zip, country, external id) and the usual mess —
+ * mixed phone formats and countries, accents, state names, ZIP+4 codes, quoted cells, empty and invalid values —
+ * generated as it is read (no large array) and written by {@link #write} to a file of the warm-up's own temporary
+ * inbox, which is then read as a real file is. Every value is made up: names from short lists and random
+ * syllables, reserved example domains, numbers at random.
  */
-final class WarmUpData extends InputStream {
+public final class WarmUpData extends InputStream {
+    /**
+     * Writes warm-up file number {@code part} ({@code rows} rows, the column set {@code part} of {@link #SHAPES} in
+     * turn) to {@code file}.
+     */
+    public static void write(java.nio.file.Path file, long rows, long seed, int part) throws java.io.IOException {
+        try (WarmUpData d = new WarmUpData(rows, seed, SHAPES[part % SHAPES.length])) {
+            java.nio.file.Files.copy(d, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     static final String[] COLUMNS = {"email", "phone", "first_name", "last_name", "city", "state", "zip", "country", "gender", "dob", "external_id"};
     /**
      * the column sets of the warm-up's files, taken in turn: a column a file lacks is a branch of its own (an

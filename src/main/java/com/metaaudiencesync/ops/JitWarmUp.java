@@ -1,77 +1,288 @@
 package com.metaaudiencesync.ops;
 
+import com.metaaudiencesync.config.CoreBeans;
+import com.metaaudiencesync.config.MetaProperties;
+import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.intake.FileIntake;
 import com.metaaudiencesync.intake.IntakeCounts;
+import com.metaaudiencesync.intake.IntakeRun;
+import com.metaaudiencesync.intake.SourceRecord;
+import com.metaaudiencesync.intake.WarmUpData;
+import com.metaaudiencesync.meta.AudienceResolver;
 import com.metaaudiencesync.meta.GraphClient;
-import com.metaaudiencesync.send.RequestBodies;
-import com.metaaudiencesync.store.Payload;
+import com.metaaudiencesync.send.AccountGate;
+import com.metaaudiencesync.send.BatchSender;
+import com.metaaudiencesync.send.DeliveryListener;
+import com.metaaudiencesync.store.Batch;
+import com.metaaudiencesync.store.BatchStore;
+import com.metaaudiencesync.store.IntakeStore;
+import com.metaaudiencesync.store.PayloadSpool;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.BeanUtils;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.transaction.support.TransactionTemplate;
 
+import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
- * Start-up JIT warm-up ({@code sync.warm-up-rows}): synthetic rows through the file path's code, on a thread of its
- * own while the rest of the application starts; the routes start once it is done (or after {@link #MAX_WAIT_SECONDS}).
+ * Start-up JIT warm-up ({@code sync.warm-up-rows}): synthetic files through a throwaway copy of the service's core,
+ * on threads of its own while the rest of the application starts; the routes start once it is done (or after
+ * {@link #MAX_WAIT_SECONDS}).
  *
  * <p>Why: the JVM compiles hot code as it runs. A first large file used to meet code that was still interpreted
- * or lightly compiled, while the optimizing compiler took one of two cores for seconds (1 M rows: ≈ 6 s cold
- * against ≈ 4 s once warm on the benchmark machine). The warm-up moves that work into start-up. It stores,
- * sends, moves and counts nothing (the metrics and reports only see real input) and its rows are made up.
+ * or lightly compiled, while the optimizing compiler took one of two cores for seconds (1 M rows: ≈ 5-6 s cold
+ * against ≈ 3.5 s once warm on the benchmark machine). The warm-up moves that work into start-up.
+ *
+ * <p>What it runs: the real classes — the file intake (sharing the service's normalize threads and digests), the
+ * batch and intake stores, the sender, the Graph client — wired to their own temporary directory: an H2 database
+ * file and payload spool there, an inbox and outbox there, a loopback stand-in for the Graph API
+ * ({@link WarmUpGraph}) with a made-up token, and metrics of their own. Its rows are made up ({@link WarmUpData}).
+ * Nothing reaches the service's database, inbox, outbox, metrics, Meta or log (one summary line); the directory is
+ * deleted at the end (and, if a kill left one, at a later start).
  */
 public final class JitWarmUp {
     private static final Logger log = LoggerFactory.getLogger(JitWarmUp.class);
     static final long MAX_WAIT_SECONDS = 60;
+    /** the temporary directories' prefix (under java.io.tmpdir) */
+    static final String PREFIX = "mas-warm-up-";
+    /** rows per synthetic file */
+    static final int FILE_ROWS = 10_000;
 
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile IntakeCounts counts;
-    private volatile long batches;
+    private final AtomicLong batches = new AtomicLong();
     private volatile long nanos;
     private volatile Throwable failure;
+    private volatile Path directory;
 
     /**
-     * @param dryRun whether request bodies are built as the dry-run outbox writes them (else as Graph requests)
+     * @param intake     the service's file intake (the warm-up's shares its threads and digests)
+     * @param realBatches the service's batch store (the warm-up keeps payloads where it does: spool or database)
+     * @param dryRun     whether batches go to an outbox (else to the Graph API)
      */
-    public JitWarmUp(FileIntake intake, GraphClient graph, boolean dryRun, long rows) {
+    public JitWarmUp(FileIntake intake, BatchStore realBatches, SyncProperties sync, MetaProperties meta, boolean dryRun) {
+        long rows = sync.getWarmUpRows();
         if (rows <= 0) {
             done.countDown();
             return;
         }
-        Thread t = new Thread(() -> run(intake, graph, dryRun, rows), "mas-warm-up");
+        Thread t = new Thread(() -> run(intake, realBatches.spool() != null, sync, meta, dryRun, rows), "mas-warm-up");
         t.setDaemon(true);
         t.start();
     }
 
-    private void run(FileIntake intake, GraphClient graph, boolean dryRun, long rows) {
+    private void run(FileIntake intake, boolean spool, SyncProperties sync, MetaProperties meta, boolean dryRun, long rows) {
         long t0 = System.nanoTime();
+        Path dir = null;
         try {
+            sweepStale(Path.of(System.getProperty("java.io.tmpdir")), System.currentTimeMillis() - STALE_MILLIS);
+            dir = Files.createTempDirectory(PREFIX);
+            directory = dir;
             IntakeCounts all = new IntakeCounts();
-            // in passes, each after the compilers have caught up: while start-up keeps their queue long, the JVM
-            // raises its thresholds and the hot methods stay on lightly optimized code; they were compiled for
-            // real only when the first file came, and that file ran on one core while the compiler took the other
-            long[] passes = {rows / 2, rows / 4, rows - rows / 2 - rows / 4};
-            for (int i = 0; i < passes.length; i++) {
-                if (passes[i] <= 0) continue;
-                all.merge(intake.warmUp(passes[i], 20261203L + i, p -> {
-                    batches++;
-                    body(graph, dryRun, p);
-                }));
-                awaitCompilerQuiet();
+            try (Core core = new Core(dir, intake, spool, sync, meta, dryRun)) {
+                // in passes, each after the compilers have caught up: while start-up keeps their queue long, the JVM
+                // raises its thresholds and the hot methods stay on lightly optimized code; they were compiled for
+                // real only when the first file came, and that file ran on one core while the compiler took the other
+                long[] passes = {rows / 2, rows / 4, rows - rows / 2 - rows / 4};
+                int file = 0;
+                for (int i = 0; i < passes.length; i++) {
+                    if (passes[i] <= 0) continue;
+                    for (long left = passes[i]; left > 0; left -= FILE_ROWS) {
+                        all.merge(core.file(file, Math.min(FILE_ROWS, left), 20261203L + file));
+                        file++;
+                    }
+                    core.drain();
+                    awaitCompilerQuiet();
+                }
             }
             counts = all;
             nanos = System.nanoTime() - t0;
-            log.info("JIT warm-up: {} synthetic rows read, normalized, hashed and batched, {} request bodies built, in {} s (nothing stored or sent)",
-                    all.read, batches, String.format("%.2f", nanos / 1e9));
+            log.info("JIT warm-up: {} synthetic rows read, normalized, hashed, stored and {} in {} batches, in {} s, with a throwaway database{}"
+                            + " (nothing reached the service's database, outbox, metrics or Meta)",
+                    all.read, dryRun ? "written out" : "sent", batches.get(), String.format("%.2f", nanos / 1e9),
+                    dryRun ? " and outbox" : " and a loopback stand-in for the Graph API");
         } catch (IOException | RuntimeException e) {
             failure = e;
             log.warn("JIT warm-up stopped ({}); the first files run slower until the JVM has compiled the code", e.toString());
         } finally {
+            if (dir != null) deleteTree(dir);
             done.countDown();
         }
+    }
+
+    /** a warm-up directory older than this was left by a killed start-up (a live warm-up lasts seconds) */
+    static final long STALE_MILLIS = 3_600_000;
+
+    /** Deletes warm-up directories a killed start-up left (last modified before {@code before}). */
+    static void sweepStale(Path tmp, long before) {
+        try (Stream<Path> l = Files.list(tmp)) {
+            l.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p)).forEach(p -> {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < before) deleteTree(p);
+                } catch (IOException e) {
+                    // gone already, or not ours to read
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // no readable temporary directory: nothing to sweep
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> w = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) w.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not delete the warm-up directory {}: {}", dir, e.toString());
+        }
+    }
+
+    /**
+     * The throwaway core: database, stores, intake, sender and (unless dry-run) the loopback Graph API, all in
+     * {@code dir}. The sending threads run while files are read, as the send route does beside the intake route.
+     */
+    private final class Core implements AutoCloseable {
+        private final HikariDataSource ds;
+        private final IntakeStore intakes;
+        private final BatchStore store;
+        private final FileIntake files;
+        private final BatchSender sender;
+        private final WarmUpGraph graph;
+        private final Path inbox;
+        private final List<Thread> senders = new ArrayList<>();
+        private volatile boolean stop;
+
+        Core(Path dir, FileIntake intake, boolean spool, SyncProperties sync, MetaProperties meta, boolean dryRun) throws IOException {
+            ds = new HikariDataSource();
+            ds.setJdbcUrl("jdbc:h2:file:" + dir.resolve("db").toAbsolutePath());
+            ds.setPoolName("mas-warm-up");
+            ds.setMaximumPoolSize(4);
+            WarmUpGraph g = null;
+            try {
+                new ResourceDatabasePopulator(new ClassPathResource("db/schema.sql")).execute(ds);
+                JdbcTemplate jdbc = new JdbcTemplate(ds);
+                TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
+                CoreBeans.h2Durability(jdbc);
+                SyncProperties s = copy(sync);
+                s.setOutbox(dir.resolve("outbox").toString());
+                s.getSend().setMaxRequestsPerSecond(Math.max(1000, sync.getSend().getMaxRequestsPerSecond())); // no pacing
+                long lease = Math.max(sync.getLeaseTime().toMillis(), 60_000);
+                store = new BatchStore(jdbc, tx, "warm-up", lease, spool ? new PayloadSpool(dir.resolve("db.spool")) : null,
+                        spool && "auto".equals(sync.getPayloadStore()));
+                intakes = new IntakeStore(jdbc, tx, store, "warm-up", lease);
+                SyncMetrics metrics = new SyncMetrics(new SimpleMeterRegistry());
+                files = intake.quietSibling(s, intakes, metrics);
+                MetaProperties m = new MetaProperties();
+                m.setApiVersion(meta.getApiVersion());
+                m.setCustomerFileSource(meta.getCustomerFileSource());
+                m.setAdAccountId("1");
+                if (!dryRun) {
+                    g = WarmUpGraph.start();
+                    m.setGraphUrl(g.url());
+                    m.setAccessToken("warm-up-made-up-token");
+                }
+                graph = g;
+                GraphClient client = new GraphClient(m, s.getSend().getConnectTimeout(), s.getSend().getRequestTimeout());
+                // the audience exists already, as it does after a service's first file: no lookup, no creation line in the log
+                jdbc.update("INSERT INTO mas_audience(name, audience_id) VALUES (?, ?)", AUDIENCE, "1");
+                sender = new BatchSender(store, client, new AudienceResolver(client, m, jdbc, "warm-up"), new AccountGate(), s, m, metrics, dryRun);
+                sender.setQuiet(true);
+                sender.addListener(files);
+                sender.addListener(new AudienceRegistry(jdbc));
+                sender.addListener(new DeliveryListener() {
+                    @Override public void delivered(Batch b, long numReceived, long numInvalid) { batches.incrementAndGet(); }
+                });
+                inbox = Files.createDirectories(dir.resolve("inbox"));
+                for (int i = 0; i < Math.max(1, s.getSend().getConcurrency()); i++) {
+                    Thread t = new Thread(this::sendLoop, "mas-warm-up-send-" + (i + 1));
+                    t.setDaemon(true);
+                    t.start();
+                    senders.add(t);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (g != null) g.close();
+                ds.close();
+                throw e;
+            }
+        }
+
+        private void sendLoop() {
+            while (!stop) {
+                try {
+                    sender.sendNext(); // waits a little for the next batch when there is none
+                } catch (RuntimeException e) {
+                    if (!stop) log.debug("warm-up send: {}", e.toString());
+                }
+            }
+        }
+
+        /** one synthetic file, claimed, read, stored and moved to .done as the intake route does */
+        IntakeCounts file(int k, long rows, long seed) throws IOException {
+            Path f = inbox.resolve(AUDIENCE + "." + k + ".csv");
+            WarmUpData.write(f, rows, seed, k);
+            File file = f.toFile();
+            if (!intakes.claim(IntakeRun.keyOf(file), file.getName())) throw new IllegalStateException("warm-up file " + k + " could not be claimed");
+            IntakeRun run = files.open(file);
+            for (Iterator<List<SourceRecord>> it = files.chunks(run); it.hasNext(); ) files.process(run, it.next());
+            files.finish(run);
+            if (run.unreadable != null) throw new IOException("warm-up file " + k + " could not be read: " + run.unreadable);
+            return run.counts;
+        }
+
+        /** waits (at most 30 s) until every stored batch has been sent */
+        void drain() {
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (store.queuedBatches() > 0 && System.nanoTime() < end) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
+        @Override public void close() {
+            stop = true;
+            for (Thread t : senders) {
+                try {
+                    t.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (graph != null) graph.close();
+            ds.close();
+        }
+    }
+
+    /** the warm-up files' audience (their name up to the first dot) */
+    static final String AUDIENCE = "mas-warm-up";
+
+    /** a copy of the settings the throwaway core may change (outbox, pacing) without touching the service's */
+    static SyncProperties copy(SyncProperties sync) {
+        SyncProperties s = new SyncProperties();
+        BeanUtils.copyProperties(sync, s);
+        BeanUtils.copyProperties(sync.getSend(), s.getSend());
+        BeanUtils.copyProperties(sync.getFile(), s.getFile());
+        BeanUtils.copyProperties(sync.getRetry(), s.getRetry());
+        return s;
     }
 
     /** Waits (at most 3 s) until the JIT compilers have had nothing to do for 200 ms. */
@@ -93,16 +304,6 @@ public final class JitWarmUp {
         }
     }
 
-    private static void body(GraphClient graph, boolean dryRun, Payload p) {
-        GraphClient.BodyWriter w = g -> RequestBodies.payload(g, p, null);
-        try {
-            if (dryRun) GraphClient.writeBodyWithoutAuth(OutputStream.nullOutputStream(), w);
-            else graph.buildBodyOnly(w);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Waits for the warm-up to end; true if it ended (successfully or not) in time. */
     public boolean await(long timeout, TimeUnit unit) throws InterruptedException { return done.await(timeout, unit); }
 
@@ -120,7 +321,11 @@ public final class JitWarmUp {
     /** the warm-up's counters once it ended (null before, or when it was off or failed) */
     public IntakeCounts counts() { return counts; }
 
-    public long batches() { return batches; }
+    /** batches the warm-up's sender had acknowledged (by the loopback Graph API or written to its outbox) */
+    public long batches() { return batches.get(); }
 
     public Throwable failure() { return failure; }
+
+    /** the warm-up's temporary directory (deleted when it ended); null before it was made */
+    Path directory() { return directory; }
 }

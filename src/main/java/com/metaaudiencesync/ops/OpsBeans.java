@@ -35,8 +35,9 @@ public class OpsBeans {
 
     /** started with the application; the routes wait for it (see {@link JitWarmUp}) */
     @Bean
-    public JitWarmUp jitWarmUp(com.metaaudiencesync.intake.FileIntake fileIntake, GraphClient graph, SyncProperties sync, boolean dryRunMode) {
-        return new JitWarmUp(fileIntake, graph, dryRunMode, sync.getWarmUpRows());
+    public JitWarmUp jitWarmUp(com.metaaudiencesync.intake.FileIntake fileIntake, BatchStore batchStore, SyncProperties sync,
+                               com.metaaudiencesync.config.MetaProperties meta, boolean dryRunMode) {
+        return new JitWarmUp(fileIntake, batchStore, sync, meta, dryRunMode);
     }
 
     @Bean

@@ -70,6 +70,10 @@ public class BatchSender {
     static final String PAYLOAD_MISSING_REASON = "the batch's stored rows are missing (its payload file was deleted from the spool directory)";
 
     public void addListener(DeliveryListener l) { listeners.add(l); }
+
+    /** no line per acknowledged batch (the start-up JIT warm-up's sender, whose batches are made up) */
+    private boolean quiet;
+    public void setQuiet(boolean quiet) { this.quiet = quiet; }
     public boolean isDryRun() { return dryRun; }
 
     /**
@@ -346,7 +350,7 @@ public class BatchSender {
         metrics.batch(b.action().wire(), dryRun ? "dry_run" : "sent");
         metrics.markSuccess();
         if (numInvalid > 0) metrics.metaInvalidEntries(numInvalid);
-        log.info("Batch {} {} audience={} rows={} metaReceived={} metaInvalid={}{}", b.id(), b.action().wire(), b.audience().display(),
+        if (!quiet) log.info("Batch {} {} audience={} rows={} metaReceived={} metaInvalid={}{}", b.id(), b.action().wire(), b.audience().display(),
                 b.rowCount(), received, numInvalid, dryRun ? " (dry-run: written to outbox)" : "");
     }
 

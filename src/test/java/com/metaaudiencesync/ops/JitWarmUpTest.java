@@ -22,15 +22,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The start-up JIT warm-up ({@code sync.warm-up-rows}) runs the file path's code on synthetic rows before the
- * routes start, and leaves no trace: nothing stored, sent, counted in the metrics or reports, no temporary file,
- * no identifier in the log. The real file after it is counted on its own.
+ * The start-up JIT warm-up ({@code sync.warm-up-rows}) runs synthetic files through a throwaway copy of the core
+ * (its own H2 database, stores, sender and a loopback stand-in for the Graph API) before the routes start, and
+ * leaves no trace: nothing in the service's database, nothing sent to Meta, nothing counted in the metrics,
+ * no temporary directory, no identifier in the log. The real file after it is counted on its own.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -73,19 +73,24 @@ class JitWarmUpTest {
         assertThat(warmUp.counts().rejected).isPositive();                  // ... and some bad ones, as real lists have
         assertThat(warmUp.counts().fieldIssues).containsKeys("invalid_email", "invalid_phone", "invalid_zip", "invalid_country");
         assertThat(warmUp.counts().rowsOut).isEqualTo(warmUp.counts().accepted);
-        assertThat(warmUp.batches()).isGreaterThanOrEqualTo(3);            // 10 000-row parts: 15 000 + 7 500 + 7 500 rows
-        assertThat(out.getOut()).contains("JIT warm-up: 30000 synthetic rows");
+        // files of at most 10 000 rows (15 000 + 7 500 + 7 500 rows): each batch stored, then acknowledged by the stand-in
+        assertThat(warmUp.batches()).isGreaterThanOrEqualTo(4);
+        assertThat(out.getOut()).contains("JIT warm-up: 30000 synthetic rows read, normalized, hashed, stored and sent in " + warmUp.batches() + " batches");
 
-        // nothing stored, sent, created or counted
+        // nothing in the service's database, nothing sent to Meta, nothing created or counted
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM mas_batch", Long.class)).isZero();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM mas_intake", Long.class)).isZero();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM mas_audience", Long.class)).isZero();
         assertThat(FAKE.totalRowsReceived()).isZero();
         assertThat(FAKE.audienceIds()).isEmpty();
         assertThat(registry.find("mas_rows_read").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
-        try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertThat(tmp.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("mas-warm-up-"));
-        }
-        assertThat(out.getOut()).doesNotContain("warm-up.csv").doesNotContain("@example.com").doesNotContain("@Example.NET");
+        // its directory (database, spool, inbox) is gone
+        assertThat(warmUp.directory()).isNotNull();
+        assertThat(warmUp.directory().getFileName().toString()).startsWith(JitWarmUp.PREFIX);
+        assertThat(warmUp.directory()).doesNotExist();
+        // no line per warm-up file or batch, no identifier
+        assertThat(out.getOut()).doesNotContain(JitWarmUp.AUDIENCE + ".").doesNotContain("audience=" + JitWarmUp.AUDIENCE)
+                .doesNotContain("@example.com").doesNotContain("@Example.NET");
 
         // a real file afterwards: its own counts only
         Path inbox = Files.createDirectories(dir.resolve("inbox"));
