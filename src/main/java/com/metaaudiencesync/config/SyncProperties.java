@@ -29,8 +29,9 @@ public class SyncProperties {
     /** how long a claim on a file or a batch lives without renewal */
     private Duration leaseTime = Duration.ofSeconds(60);
     /**
-     * synthetic rows run through the file path's code at start-up (read, normalize, hash, stage, request body; nothing
-     * stored, sent or counted) so that the JIT has compiled it before the first real file: 0 turns it off
+     * synthetic rows run at start-up through a throwaway copy of the core (intake, stores, sender; its own temporary
+     * H2 database and a loopback stand-in for the Graph API: nothing reaches the service's database, outbox, metrics
+     * or Meta) so that the JIT has compiled that code before the first real file: 0 turns it off
      */
     private int warmUpRows = 200_000;
     private final Retry retry = new Retry();

@@ -67,6 +67,12 @@ public final class WarmUpData extends InputStream {
             {"BR", "Brazil", "Brasil"}, {"+55 11 9%4d-%4d", "(11) 9%4d-%4d"}, {"01310-100", "2%4d-%3d"},
             {"MX", "Mexico", "México"}, {"+52 55 %4d %4d", "55 %4d %4d"}, {"06600", "0%4d"},
             {"JP", "Japan"}, {"+81 90-%4d-%4d", "090-%4d-%4d"}, {"100-0001", "1%2d-%4d"},
+            // numbers only libphonenumber's full parser takes (leading zero kept, transform rules, no fast-path rule):
+            // a real list's share of them is enough for the JIT to compile that parser during a first large file
+            {"IT", "Italy", "Italia"}, {"+39 06 %4d %4d", "06 %4d %4d", "347 %3d %4d"}, {"00184", "20%3d"},
+            {"AR", "Argentina"}, {"+54 9 11 %4d-%4d", "011 15-%4d-%4d"}, {"C1002", "1%3d"},
+            {"CN", "China"}, {"+86 139 %4d %4d", "139 %4d %4d"}, {"100000", "2%5d"},
+            {"KR", "South Korea", "Korea"}, {"+82 10-%4d-%4d", "010-%4d-%4d"}, {"04524", "0%4d"},
     };
 
     private final SplittableRandom rnd;
@@ -123,8 +129,8 @@ public final class WarmUpData extends InputStream {
     private static void row(StringBuilder[] c, SplittableRandom r, long i) {
         String fn = r.nextBoolean() ? FIRST[r.nextInt(FIRST.length)] : made(r, 2 + r.nextInt(2), "");
         String ln = r.nextInt(3) == 0 ? LAST[r.nextInt(LAST.length)] : made(r, 2 + r.nextInt(3), "");
-        int odd = r.nextInt(40);           // a few rows have one unusual or bad value (odd 0..14)
-        int abroad = r.nextInt(100) < 30 ? r.nextInt(ABROAD.length / 3) : -1;
+        int odd = r.nextInt(40);           // a few rows have one unusual or bad value (odd 0..15)
+        int abroad = r.nextInt(100) < 40 ? r.nextInt(ABROAD.length / 3) : -1;
         StringBuilder email = c[0], phone = c[1], zip = c[6];
         if (odd == 14) { // nothing that identifies anyone: the row is rejected
             c[4].append(CITY[r.nextInt(CITY.length)]);
@@ -142,7 +148,7 @@ public final class WarmUpData extends InputStream {
             }
         }
         if (odd != 5) {
-            if (odd == 6) phone.append(BAD_PHONE[r.nextInt(BAD_PHONE.length)]);
+            if (odd == 6 || odd == 15) phone.append(BAD_PHONE[r.nextInt(BAD_PHONE.length)]);
             else if (odd == 7) phone.append("+1 (").append(201 + r.nextInt(780)).append(") 555-").append(pad(r.nextInt(10000), 4)).append(" ext. ").append(r.nextInt(999));
             else if (odd == 8) phone.append(hex64(r, false));
             else if (abroad >= 0) {

@@ -64,6 +64,8 @@ public final class JitWarmUp {
     static final String PREFIX = "mas-warm-up-";
     /** rows per synthetic file */
     static final int FILE_ROWS = 10_000;
+    /** rows per batch of the warm-up (at most the service's sync.batch-size) */
+    static final int BATCH_ROWS = 1_000;
 
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile IntakeCounts counts;
@@ -99,28 +101,46 @@ public final class JitWarmUp {
             try (Core core = new Core(dir, intake, spool, sync, meta, dryRun)) {
                 // in passes, each after the compilers have caught up: while start-up keeps their queue long, the JVM
                 // raises its thresholds and the hot methods stay on lightly optimized code; they were compiled for
-                // real only when the first file came, and that file ran on one core while the compiler took the other
-                long[] passes = {rows / 2, rows / 4, rows - rows / 2 - rows / 4};
-                int file = 0;
-                for (int i = 0; i < passes.length; i++) {
-                    if (passes[i] <= 0) continue;
-                    for (long left = passes[i]; left > 0; left -= FILE_ROWS) {
-                        all.merge(core.file(file, Math.min(FILE_ROWS, left), 20261203L + file));
-                        file++;
+                // real only when the first file came, and that file ran on one core while the compiler took the other.
+                // Then short "settling" passes: a method whose count passed the threshold while the queue was long
+                // is only queued when it next runs (libphonenumber's parser and H2's page cache were, in the first
+                // real file); each settling pass gives them that run on a quiet compiler, until one compiles
+                // (almost) nothing new or the rows are used up.
+                int[] file = {0};
+                java.util.function.LongConsumer pass = n -> {
+                    for (long left = n; left > 0; left -= FILE_ROWS) {
+                        try {
+                            all.merge(core.file(file[0], Math.min(FILE_ROWS, left), 20261203L + file[0]));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        file[0]++;
                     }
                     core.drain();
+                };
+                pass.accept(rows / 2);
+                awaitCompilerQuiet();
+                pass.accept(rows / 4);
+                awaitCompilerQuiet();
+                long settle = Math.max(1, rows / 20);
+                for (long left = rows - rows / 2 - rows / 4; left > 0; left -= settle) {
+                    long before = compileMillis();
+                    pass.accept(Math.min(settle, left));
                     awaitCompilerQuiet();
+                    settlingPasses++;
+                    if (compileMillis() - before < QUIET_PASS_COMPILE_MILLIS) break;
                 }
             }
             counts = all;
             nanos = System.nanoTime() - t0;
-            log.info("JIT warm-up: {} synthetic rows read, normalized, hashed, stored and {} in {} batches, in {} s, with a throwaway database{}"
+            log.info("JIT warm-up: {} synthetic rows read, normalized, hashed, stored and {} in {} batches, in {} s ({} settling passes), with a throwaway database{}"
                             + " (nothing reached the service's database, outbox, metrics or Meta)",
-                    all.read, dryRun ? "written out" : "sent", batches.get(), String.format("%.2f", nanos / 1e9),
+                    all.read, dryRun ? "written out" : "sent", batches.get(), String.format("%.2f", nanos / 1e9), settlingPasses,
                     dryRun ? " and outbox" : " and a loopback stand-in for the Graph API");
         } catch (IOException | RuntimeException e) {
-            failure = e;
-            log.warn("JIT warm-up stopped ({}); the first files run slower until the JVM has compiled the code", e.toString());
+            Throwable cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+            failure = cause;
+            log.warn("JIT warm-up stopped ({}); the first files run slower until the JVM has compiled the code", cause.toString());
         } finally {
             if (dir != null) deleteTree(dir);
             done.countDown();
@@ -142,6 +162,14 @@ public final class JitWarmUp {
             });
         } catch (IOException | RuntimeException e) {
             // no readable temporary directory: nothing to sweep
+        }
+    }
+
+    static void deleteOutboxFile(Path outbox, long batchId) {
+        try (java.nio.file.DirectoryStream<Path> l = Files.newDirectoryStream(outbox, String.format("%012d-*", batchId))) {
+            for (Path p : l) Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException e) {
+            // deleted with the directory at the end
         }
     }
 
@@ -182,6 +210,11 @@ public final class JitWarmUp {
                 SyncProperties s = copy(sync);
                 s.setOutbox(dir.resolve("outbox").toString());
                 s.getSend().setMaxRequestsPerSecond(Math.max(1000, sync.getSend().getMaxRequestsPerSecond())); // no pacing
+                // smaller batches than the service's: every file fills some (a branch of its own, which the first real
+                // batch otherwise took with code compiled without it), and 10 times the database writes and requests
+                // per row: the JIT compiles a method once it has run some 15 000 times (more while its queue is long),
+                // and with 10 000-row batches the database code (H2's B-tree) reached that only in the first real file
+                s.setBatchSize(Math.min(sync.getBatchSize(), BATCH_ROWS));
                 long lease = Math.max(sync.getLeaseTime().toMillis(), 60_000);
                 store = new BatchStore(jdbc, tx, "warm-up", lease, spool ? new PayloadSpool(dir.resolve("db.spool")) : null,
                         spool && "auto".equals(sync.getPayloadStore()));
@@ -205,8 +238,14 @@ public final class JitWarmUp {
                 sender.setQuiet(true);
                 sender.addListener(files);
                 sender.addListener(new AudienceRegistry(jdbc));
+                Path outbox = dryRun ? Path.of(s.getOutbox()) : null;
                 sender.addListener(new DeliveryListener() {
-                    @Override public void delivered(Batch b, long numReceived, long numInvalid) { batches.incrementAndGet(); }
+                    @Override public void delivered(Batch b, long numReceived, long numInvalid) {
+                        batches.incrementAndGet();
+                        // a dry-run request file is ≈ 0.7 MB per 1 000 rows: deleted once written, so that the
+                        // warm-up never holds more than a few of them (a temporary directory may be a small tmpfs)
+                        if (outbox != null) deleteOutboxFile(outbox, b.id());
+                    }
                 });
                 inbox = Files.createDirectories(dir.resolve("inbox"));
                 for (int i = 0; i < Math.max(1, s.getSend().getConcurrency()); i++) {
@@ -283,6 +322,18 @@ public final class JitWarmUp {
         BeanUtils.copyProperties(sync.getFile(), s.getFile());
         BeanUtils.copyProperties(sync.getRetry(), s.getRetry());
         return s;
+    }
+
+    /** a settling pass during which the JIT compilers worked less than this ends the warm-up */
+    static final long QUIET_PASS_COMPILE_MILLIS = 100;
+
+    /** settling passes the warm-up ran (see {@link #run}) */
+    private volatile int settlingPasses;
+
+    /** the JIT compilers' total time so far (ms), or 0 where the JVM does not tell */
+    static long compileMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Waits (at most 3 s) until the JIT compilers have had nothing to do for 200 ms. */

@@ -41,8 +41,8 @@ class JitWarmUpDryRunTest {
     void writesItsBatchesToItsOwnOutboxNotTheServicesOne() throws Exception {
         assertThat(warmUp.await(0, TimeUnit.SECONDS)).isTrue();
         assertThat(warmUp.failure()).isNull();
-        assertThat(warmUp.counts().read).isEqualTo(20_000);
-        assertThat(warmUp.batches()).isGreaterThanOrEqualTo(3); // 10 000 + 5 000 + 5 000 rows, a batch or more each
+        assertThat(warmUp.counts().read).isBetween(16_000L, 20_000L); // 10 000 + 5 000 rows, then settling passes of 1 000
+        assertThat(warmUp.batches()).isGreaterThanOrEqualTo(warmUp.counts().accepted / JitWarmUp.BATCH_ROWS);
         Path outbox = dir.resolve("outbox");
         if (Files.exists(outbox)) {
             try (Stream<Path> l = Files.walk(outbox)) {

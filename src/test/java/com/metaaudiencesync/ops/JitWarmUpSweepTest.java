@@ -33,4 +33,14 @@ class JitWarmUpSweepTest {
         assertThat(other).isDirectory();
         assertThat(file).isRegularFile();
     }
+
+    /** in dry-run, a warm-up batch's request file is deleted once written: only that batch's, by its zero-padded id */
+    @Test
+    void deletesOneBatchsOutboxFile() throws Exception {
+        Path seven = Files.writeString(tmp.resolve("000000000007-add-mas-warm-up"), "{}");
+        Path seventy = Files.writeString(tmp.resolve("000000000070-add-mas-warm-up"), "{}");
+        JitWarmUp.deleteOutboxFile(tmp, 7);
+        assertThat(seven).doesNotExist();
+        assertThat(seventy).exists();
+    }
 }

@@ -68,14 +68,16 @@ class JitWarmUpTest {
         // the context has started, so the routes have too: the warm-up ended before them
         assertThat(warmUp.await(0, TimeUnit.SECONDS)).isTrue();
         assertThat(warmUp.failure()).isNull();
-        assertThat(warmUp.counts().read).isEqualTo(30_000);
-        assertThat(warmUp.counts().accepted).isBetween(25_000L, 29_999L);   // mostly good rows ...
+        // 15 000 + 7 500 rows, then settling passes of 1 500 rows until one leaves the JIT (almost) idle or the rows are used up
+        long read = warmUp.counts().read;
+        assertThat(read).isBetween(24_000L, 30_000L);
+        assertThat(warmUp.counts().accepted).isBetween(read * 8 / 10, read - 1); // mostly good rows ...
         assertThat(warmUp.counts().rejected).isPositive();                  // ... and some bad ones, as real lists have
         assertThat(warmUp.counts().fieldIssues).containsKeys("invalid_email", "invalid_phone", "invalid_zip", "invalid_country");
         assertThat(warmUp.counts().rowsOut).isEqualTo(warmUp.counts().accepted);
-        // files of at most 10 000 rows (15 000 + 7 500 + 7 500 rows): each batch stored, then acknowledged by the stand-in
-        assertThat(warmUp.batches()).isGreaterThanOrEqualTo(4);
-        assertThat(out.getOut()).contains("JIT warm-up: 30000 synthetic rows read, normalized, hashed, stored and sent in " + warmUp.batches() + " batches");
+        // batches of at most 1 000 rows: each stored, then acknowledged by the stand-in
+        assertThat(warmUp.batches()).isGreaterThanOrEqualTo(warmUp.counts().accepted / JitWarmUp.BATCH_ROWS);
+        assertThat(out.getOut()).contains("JIT warm-up: " + read + " synthetic rows read, normalized, hashed, stored and sent in " + warmUp.batches() + " batches");
 
         // nothing in the service's database, nothing sent to Meta, nothing created or counted
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM mas_batch", Long.class)).isZero();
