@@ -106,26 +106,14 @@ public final class JitWarmUp {
                 // is only queued when it next runs (libphonenumber's parser and H2's page cache were, in the first
                 // real file); each settling pass gives them that run on a quiet compiler, until one compiles
                 // (almost) nothing new or the rows are used up.
-                int[] file = {0};
-                java.util.function.LongConsumer pass = n -> {
-                    for (long left = n; left > 0; left -= FILE_ROWS) {
-                        try {
-                            all.merge(core.file(file[0], Math.min(FILE_ROWS, left), 20261203L + file[0]));
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                        file[0]++;
-                    }
-                    core.drain();
-                };
-                pass.accept(rows / 2);
+                core.pass(rows / 2, all);
                 awaitCompilerQuiet();
-                pass.accept(rows / 4);
+                core.pass(rows / 4, all);
                 awaitCompilerQuiet();
                 long settle = Math.max(1, rows / 20);
                 for (long left = rows - rows / 2 - rows / 4; left > 0; left -= settle) {
                     long before = compileMillis();
-                    pass.accept(Math.min(settle, left));
+                    core.pass(Math.min(settle, left), all);
                     awaitCompilerQuiet();
                     settlingPasses++;
                     if (compileMillis() - before < QUIET_PASS_COMPILE_MILLIS) break;
@@ -138,9 +126,8 @@ public final class JitWarmUp {
                     all.read, dryRun ? "written out" : "sent", batches.get(), String.format("%.2f", nanos / 1e9), settlingPasses,
                     dryRun ? " and outbox" : " and a loopback stand-in for the Graph API");
         } catch (IOException | RuntimeException e) {
-            Throwable cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
-            failure = cause;
-            log.warn("JIT warm-up stopped ({}); the first files run slower until the JVM has compiled the code", cause.toString());
+            failure = e;
+            log.warn("JIT warm-up stopped ({}); the first files run slower until the JVM has compiled the code", e.toString());
         } finally {
             if (dir != null) deleteTree(dir);
             done.countDown();
@@ -271,6 +258,15 @@ public final class JitWarmUp {
             }
         }
 
+        /** synthetic files so far (each one's number, seed and column set) */
+        private int fileCount;
+
+        /** {@code rows} rows in files of at most {@link #FILE_ROWS}, each followed by the sending of its batches */
+        void pass(long rows, IntakeCounts all) throws IOException {
+            for (long left = rows; left > 0; left -= FILE_ROWS, fileCount++) all.merge(file(fileCount, Math.min(FILE_ROWS, left), 20261203L + fileCount));
+            drain();
+        }
+
         /** one synthetic file, claimed, read, stored and moved to .done as the intake route does */
         IntakeCounts file(int k, long rows, long seed) throws IOException {
             Path f = inbox.resolve(AUDIENCE + "." + k + ".csv");
@@ -338,10 +334,8 @@ public final class JitWarmUp {
 
     /** Waits (at most 3 s) until the JIT compilers have had nothing to do for 200 ms. */
     static void awaitCompilerQuiet() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
         long end = System.nanoTime() + 3_000_000_000L;
-        long last = jit.getTotalCompilationTime();
+        long last = compileMillis(); // 0, and no wait beyond the first 200 ms, where the JVM does not tell
         while (System.nanoTime() < end) {
             try {
                 Thread.sleep(200);
@@ -349,7 +343,7 @@ public final class JitWarmUp {
                 Thread.currentThread().interrupt();
                 return;
             }
-            long now = jit.getTotalCompilationTime();
+            long now = compileMillis();
             if (now - last <= 2) return;
             last = now;
         }
