@@ -168,4 +168,30 @@ class PayloadTest {
         assertThat(c.toArray()).isEqualTo(aBytes);
         assertSameRows(BatchCodec.decode(c), first);
     }
+
+    /**
+     * The first block of a batch is a recycled one too, whether the writer starts with a full block (a 10 000-row
+     * batch) or grows its first block up to one (a small expected size, more rows): a first block made with
+     * {@code new} was promoted with its batch and then dropped by the full pool, 64 KB of old garbage per batch.
+     */
+    @Test
+    void aBatchesFirstBlockIsARecycledBlockWhetherItStartsFullOrGrows() {
+        for (int expected : new int[]{10_000, 20}) {
+            BatchCodec.Writer w = new BatchCodec.Writer(10_000);
+            for (String[] r : rows(3000, 13)) w.add(r);
+            Payload old = w.toPayload();
+            java.util.Set<byte[]> oldBlocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (int i = 0; i < old.blockCount(); i++) if (old.block(i).length == Payload.BLOCK) oldBlocks.add(old.block(i));
+            Payload.recycle(old);
+
+            BatchCodec.Writer next = new BatchCodec.Writer(expected);
+            List<String[]> rows = rows(3000, 14);
+            for (String[] r : rows) next.add(r);
+            Payload p = next.toPayload();
+            assertThat(p.block(0)).as("first block (writer expecting %d rows) is one given back", expected)
+                    .matches(oldBlocks::contains, "a recycled block");
+            assertSameRows(BatchCodec.decode(p), rows);
+            Payload.recycle(p);
+        }
+    }
 }
