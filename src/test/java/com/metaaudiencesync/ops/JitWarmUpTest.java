@@ -90,6 +90,9 @@ class JitWarmUpTest {
         assertThat(warmUp.directory()).isNotNull();
         assertThat(warmUp.directory().getFileName().toString()).startsWith(JitWarmUp.PREFIX);
         assertThat(warmUp.directory()).doesNotExist();
+        // and its database was shut down, not just deleted while open (Linux lets a directory go with files still
+        // open in it; the warm-up ends its H2 database with SHUTDOWN IMMEDIATELY, then closes the pool)
+        assertThat(openFilesUnder(warmUp.directory())).isEmpty();
         // no line per warm-up file or batch, no identifier
         assertThat(out.getOut()).doesNotContain(JitWarmUp.AUDIENCE + ".").doesNotContain("audience=" + JitWarmUp.AUDIENCE)
                 .doesNotContain("@example.com").doesNotContain("@Example.NET");
@@ -107,5 +110,23 @@ class JitWarmUpTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> FAKE.totalRowsReceived() == 2);
         assertThat(registry.get("mas_rows_read").tag("channel", "file").counter().count()).isEqualTo(2.0);
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM mas_intake", Long.class)).isEqualTo(1);
+    }
+
+    /** this process's open files under {@code dir} (from /proc/self/fd; empty where the system has no /proc) */
+    static java.util.List<String> openFilesUnder(Path dir) throws java.io.IOException {
+        Path fds = Path.of("/proc/self/fd");
+        java.util.List<String> open = new java.util.ArrayList<>();
+        if (!Files.isDirectory(fds)) return open;
+        try (java.util.stream.Stream<Path> l = Files.list(fds)) {
+            for (Path fd : (Iterable<Path>) l::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith(dir.toString())) open.add(target);
+                } catch (java.io.IOException | UnsupportedOperationException e) {
+                    // closed while listing
+                }
+            }
+        }
+        return open;
     }
 }
