@@ -28,19 +28,10 @@ public class SyncProperties {
     private String instanceId;
     /** how long a claim on a file or a batch lives without renewal */
     private Duration leaseTime = Duration.ofSeconds(60);
-    /**
-     * synthetic rows run at start-up through a throwaway copy of the core (intake, stores, sender; its own temporary
-     * H2 database and a loopback stand-in for the Graph API: nothing reaches the service's database, outbox, metrics
-     * or Meta) so that the JIT has compiled that code before the first real file: 0 turns it off
-     */
-    private int warmUpRows = 200_000;
     private final Retry retry = new Retry();
     private final Send send = new Send();
     private final Webhook webhook = new Webhook();
     private List<PollJob> polls = new ArrayList<>();
-
-    public int getWarmUpRows() { return warmUpRows; }
-    public void setWarmUpRows(int v) { warmUpRows = v; }
 
     public static class Retry {
         private Duration initialDelay = Duration.ofSeconds(1);

@@ -51,13 +51,7 @@ public class FileIntake implements DeliveryListener {
     private final java.util.concurrent.ExecutorService[] helpers;
     /** one per helper thread (a digest is not thread-safe) */
     private final RowBuilder.Scratch[] helperHashers;
-    /**
-     * the digest and value cache of the thread that reads a file (it helps normalize the chunk it is about to stage),
-     * kept from file to file and from thread to thread (one reading thread at a time takes it; another one, rarely,
-     * makes its own). A new one per file made its input buffer grow again within each file, and the JIT dropped the
-     * compiled hashing code for it; a new one per thread did the same when the route's thread met the one the
-     * start-up warm-up had used (a fresh JDK digest takes another branch on its first reset).
-     */
+    /** the digest and value cache of the thread that reads a file (it helps normalize the chunk it is about to stage) */
     private final java.util.concurrent.atomic.AtomicReference<RowBuilder.Scratch> readerScratch;
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
@@ -78,33 +72,8 @@ public class FileIntake implements DeliveryListener {
         this.rows = rows;
         this.metrics = metrics;
         this.readerScratch = new java.util.concurrent.atomic.AtomicReference<>();
-        this.quiet = false;
     }
 
-    /**
-     * A second intake over another store and metrics that shares this one's normalize threads, digests and value
-     * caches, and writes no per-file log lines: the start-up JIT warm-up ({@code com.metaaudiencesync.ops.JitWarmUp})
-     * runs synthetic files through it against a throwaway database. Sharing the threads and digests matters: the
-     * JIT compiles the code for the objects it sees, and fresh ones on the first real file undid part of it.
-     */
-    public FileIntake quietSibling(SyncProperties sync, IntakeStore intakes, SyncMetrics metrics) {
-        return new FileIntake(this, sync, intakes, metrics);
-    }
-
-    private FileIntake(FileIntake threadsOf, SyncProperties sync, IntakeStore intakes, SyncMetrics metrics) {
-        this.sync = sync;
-        this.helpers = threadsOf.helpers;
-        this.helperHashers = threadsOf.helperHashers;
-        this.readerScratch = threadsOf.readerScratch;
-        this.intakes = intakes;
-        this.rows = threadsOf.rows;
-        this.metrics = metrics;
-        this.dryRun = threadsOf.dryRun;
-        this.quiet = true;
-    }
-
-    /** no per-file log lines (the warm-up's sibling) */
-    private final boolean quiet;
 
     /**
      * Files this instance is reading (intake key → batches of it this instance has seen acknowledged or
@@ -126,7 +95,7 @@ public class FileIntake implements DeliveryListener {
         }
         run.alreadyCommitted = intakes.chunksCommitted(run.key);
         if (run.alreadyCommitted > 0) {
-            if (!quiet) log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
+            log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
         run.stager = stager(run);
         run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
@@ -144,7 +113,7 @@ public class FileIntake implements DeliveryListener {
         } catch (IOException e) {
             run.unreadable = IntakeRun.message(e);
         }
-        if (!quiet) log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
+        log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
         return run;
     }
 
@@ -170,7 +139,6 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    /** one lambda class for every run (real or warm-up), so the compiled staging code fits both */
     private BatchStager stager(IntakeRun run) {
         return new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, payload, n) -> emit(run, g, payload, n));
     }
@@ -352,7 +320,7 @@ public class FileIntake implements DeliveryListener {
 
     private void progress(IntakeRun run) {
         long now = System.nanoTime();
-        if (now - run.lastProgressLog > 5_000_000_000L && !quiet) {
+        if (now - run.lastProgressLog > 5_000_000_000L) {
             run.lastProgressLog = now;
             double secs = (now - run.startedNanos) / 1e9;
             long size = run.file.length();
@@ -457,7 +425,7 @@ public class FileIntake implements DeliveryListener {
         intakes.markDone(run.key);
         metrics.filesTaken(run.fatal != null ? "partial" : "done");
         double secs = (System.nanoTime() - run.startedNanos) / 1e9;
-        if (!quiet) log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s (of which {} s waiting for Meta to take queued batches){}",
+        log.info("File {}: {} read, {} accepted, {} rejected, {} rows in {} batches, {} s (of which {} s waiting for Meta to take queued batches){}",
                 run.file.getName(), run.counts.read, run.counts.accepted,
                 run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs), String.format("%.2f", run.backpressureNanos / 1e9),
                 run.fatal != null ? " — reading stopped at line " + run.fatalLine + ": " + run.fatal : "");

@@ -206,21 +206,6 @@ public class GraphClient {
         return out;
     }
 
-    /**
-     * Builds a POST body as {@link #postJson} does (same blocks, same generator), without credentials, and drops it:
-     * the start-up JIT warm-up's last step. Nothing is sent.
-     *
-     * @return the body's length in bytes
-     */
-    public long buildBodyOnly(BodyWriter writer) throws IOException {
-        Blocks body = body(writer, false);
-        try {
-            return body.size();
-        } finally {
-            for (byte[] b : body.all()) spare.give(b);
-        }
-    }
-
     private void appendAuth(StringBuilder q) {
         if (meta.hasToken()) q.append(q.length() == 0 ? "" : "&").append("access_token=").append(enc(meta.getAccessToken()));
         if (appsecretProof != null) q.append("&appsecret_proof=").append(appsecretProof);

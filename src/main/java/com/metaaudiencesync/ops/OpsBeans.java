@@ -33,22 +33,6 @@ public class OpsBeans {
         return SyncHealth.deadLetters(store, max);
     }
 
-    /** started with the application; the routes wait for it (see {@link JitWarmUp}) */
-    @Bean
-    public JitWarmUp jitWarmUp(com.metaaudiencesync.intake.FileIntake fileIntake, BatchStore batchStore, SyncProperties sync,
-                               com.metaaudiencesync.config.MetaProperties meta, boolean dryRunMode) {
-        return new JitWarmUp(fileIntake, batchStore, sync, meta, dryRunMode);
-    }
-
-    @Bean
-    public org.apache.camel.spring.boot.CamelContextConfiguration jitWarmUpBeforeRoutes(JitWarmUp warmUp) {
-        return new org.apache.camel.spring.boot.CamelContextConfiguration() {
-            @Override public void beforeApplicationStart(org.apache.camel.CamelContext context) { warmUp.awaitBeforeRoutes(); }
-
-            @Override public void afterApplicationStart(org.apache.camel.CamelContext context) { /* nothing */ }
-        };
-    }
-
     @Bean
     public Object queueGauges(MeterRegistry registry, BatchStore store) {
         Gauge.builder("mas_queue_batches", store, s -> safe(s::queuedBatches)).description("batches waiting for Meta").register(registry);

@@ -71,9 +71,6 @@ public class BatchSender {
 
     public void addListener(DeliveryListener l) { listeners.add(l); }
 
-    /** no line per acknowledged batch (the start-up JIT warm-up's sender, whose batches are made up) */
-    private boolean quiet;
-    public void setQuiet(boolean quiet) { this.quiet = quiet; }
     public boolean isDryRun() { return dryRun; }
 
     /**
@@ -350,7 +347,7 @@ public class BatchSender {
         metrics.batch(b.action().wire(), dryRun ? "dry_run" : "sent");
         metrics.markSuccess();
         if (numInvalid > 0) metrics.metaInvalidEntries(numInvalid);
-        if (!quiet) log.info("Batch {} {} audience={} rows={} metaReceived={} metaInvalid={}{}", b.id(), b.action().wire(), b.audience().display(),
+        log.info("Batch {} {} audience={} rows={} metaReceived={} metaInvalid={}{}", b.id(), b.action().wire(), b.audience().display(),
                 b.rowCount(), received, numInvalid, dryRun ? " (dry-run: written to outbox)" : "");
     }
 
