@@ -23,10 +23,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Inbox files → durable batches. The route calls {@link #open}, splits {@link #chunks} (thousands of
@@ -84,6 +86,12 @@ public class FileIntake implements DeliveryListener {
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> readingHere =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** files this instance is reading now (intake key → run): the console's progress bars */
+    private final ConcurrentHashMap<String, IntakeRun> active = new ConcurrentHashMap<>();
+
+    /** the files this instance is reading now (their counters and bytes read move as the reading goes) */
+    public Collection<IntakeRun> reading() { return List.copyOf(active.values()); }
+
     public IntakeRun open(File file) {
         IntakeRun run = new IntakeRun(file);
         String status = intakes.status(run.key);
@@ -113,6 +121,7 @@ public class FileIntake implements DeliveryListener {
         } catch (IOException e) {
             run.unreadable = IntakeRun.message(e);
         }
+        if (run.unreadable == null) active.put(run.key, run);
         log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
         return run;
     }
@@ -389,6 +398,7 @@ public class FileIntake implements DeliveryListener {
 
     /** End of the file: partial batches stored, replace sessions released, file moved, report written. */
     public Map<String, Object> finish(IntakeRun run) throws IOException {
+        active.remove(run.key, run);
         Path inbox = run.file.toPath().getParent();
         if (run.unreadable != null) {
             Path failed = Files.createDirectories(inbox.resolve(".failed"));

@@ -1,5 +1,6 @@
 package com.metaaudiencesync.ops;
 
+import org.junit.jupiter.api.BeforeEach;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
@@ -30,6 +31,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:opstest;DB_CLOSE_DELAY=-1",
         "meta.ad-account-id=act_2002",
+        "spring.security.user.name=ops-admin",
+        "spring.security.user.password=ops-admin-pw-5b1e",
         "sync.file.read-lock-check-interval=100",
         "sync.file.poll-delay=100",
         "sync.send.probe-interval-millis=300",
@@ -54,6 +57,10 @@ class OperationsTest {
     @AfterAll static void stop() { FAKE.close(); }
 
     @Autowired TestRestTemplate http;
+
+    /** live mode: the admin API needs the admin credentials (health and prometheus do not) */
+    @BeforeEach
+    void adminCredentials() { http = http.withBasicAuth("ops-admin", "ops-admin-pw-5b1e"); }
 
     JsonNode health() throws Exception {
         return JSON.readTree(http.getForEntity("/actuator/health", String.class).getBody());

@@ -1,5 +1,7 @@
 package com.metaaudiencesync.poll;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.MetaAudienceSyncApplication;
@@ -36,6 +38,10 @@ final class PollTestSupport {
 
     private PollTestSupport() {}
 
+    static final String ADMIN_USER = "poll-admin";
+    static final String ADMIN_PASSWORD = "poll-admin-pw-3c9d";
+    static final String BASIC = "Basic " + Base64.getEncoder().encodeToString((ADMIN_USER + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+
     /** Base properties: in-memory H2 (unless overridden), temp inbox/outbox, the fake Graph API, fast sending. */
     static Map<String, String> base(Path dir, FakeGraphApi fake) {
         Map<String, String> p = new LinkedHashMap<>();
@@ -46,6 +52,9 @@ final class PollTestSupport {
         p.put("meta.graph-url", fake.baseUrl());
         p.put("meta.access-token", TOKEN);
         p.put("meta.ad-account-id", "act_1");
+        // live mode: the admin API needs the admin credentials
+        p.put("spring.security.user.name", ADMIN_USER);
+        p.put("spring.security.user.password", ADMIN_PASSWORD);
         p.put("sync.retry.initial-delay", "100ms");
         p.put("sync.retry.max-delay", "500ms");
         p.put("sync.send.max-requests-per-second", "1000");
@@ -65,14 +74,14 @@ final class PollTestSupport {
     }
 
     static Map<String, Object> trigger(ConfigurableApplicationContext ctx, String job) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port(ctx) + "/api/polls/" + job + "/run"))
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port(ctx) + "/api/polls/" + job + "/run")).header("Authorization", BASIC)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 202) throw new AssertionError("POST run answered " + r.statusCode() + ": " + r.body());
         return JSON.readValue(r.body(), new TypeReference<>() {});
     }
 
     static List<Map<String, Object>> runs(ConfigurableApplicationContext ctx, String job) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port(ctx) + "/api/polls/" + job + "/runs?limit=500"))
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port(ctx) + "/api/polls/" + job + "/runs?limit=500")).header("Authorization", BASIC)
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new AssertionError("GET runs answered " + r.statusCode() + ": " + r.body());
         return JSON.readValue(r.body(), new TypeReference<>() {});

@@ -1,5 +1,6 @@
 package com.metaaudiencesync.reliability;
 
+import org.junit.jupiter.api.BeforeEach;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
@@ -64,6 +65,10 @@ class ReliabPauseAndDeadLetterTest {
     static void stop() { fake.close(); }
 
     @Autowired TestRestTemplate http;
+
+    /** the admin API (and /actuator/metrics) need the admin credentials in live mode */
+    @BeforeEach
+    void adminCredentials() { http = http.withBasicAuth(ReliabSupport.ADMIN_USER, ReliabSupport.ADMIN_PASSWORD); }
     @Autowired JdbcTemplate jdbc;
 
     @AfterEach

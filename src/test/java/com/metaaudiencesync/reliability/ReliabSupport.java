@@ -36,11 +36,17 @@ final class ReliabSupport {
         }
     }
 
+    static final String ADMIN_USER = "reliab-admin";
+    static final String ADMIN_PASSWORD = "reliab-admin-pw-71e2";
+
     /** Common service properties for a Spring test against the fake. */
     static void common(Map<String, String> p, FakeGraphApi fake, Path inbox, Path outbox) {
         p.put("meta.graph-url", fake.baseUrl());
         p.put("meta.access-token", TOKEN);
         p.put("meta.ad-account-id", ACCOUNT);
+        // live mode: the admin API needs the admin credentials
+        p.put("spring.security.user.name", ADMIN_USER);
+        p.put("spring.security.user.password", ADMIN_PASSWORD);
         p.put("sync.inbox", inbox.toString());
         p.put("sync.outbox", outbox.toString());
     }
