@@ -39,8 +39,8 @@
       files.length ? table(['file', 'status', 'started', { text: 'read', cls: 'num' }, { text: 'accepted', cls: 'num' }, { text: 'rejected', cls: 'num' },
         'rejected by reason', 'audiences (rows to Meta)', { text: 'batches sent / total', cls: 'num' }, { text: 'Meta received / invalid', cls: 'num' }],
         files.map(f => el('tr', { 'data-file': f.file }, el('td', {}, el('strong', {}, f.file)), statusCell(f), el('td', {}, time(f.started)),
-          el('td', { class: 'num rows-read' }, num(f.progress ? f.progress.rowsRead : f.rowsRead)), el('td', { class: 'num rows-accepted' }, num(f.rowsAccepted)),
-          el('td', { class: 'num rows-rejected' }, num(f.rowsRejected)), el('td', {}, rejects(f)), el('td', {}, audiences(f)),
+          el('td', { class: 'num rows-read' }, num(f.progress ? f.progress.rowsRead : f.rowsRead)), el('td', { class: 'num rows-accepted' }, num(f.progress ? f.progress.rowsAccepted : f.rowsAccepted)),
+          el('td', { class: 'num rows-rejected' }, num(f.progress ? f.progress.rowsRejected : f.rowsRejected)), el('td', {}, rejects(f)), el('td', {}, audiences(f)),
           el('td', { class: 'num' }, num(f.batchesSent) + ' / ' + num(f.batches) + (f.batchesDead ? ' (' + f.batchesDead + ' dead)' : '')),
           el('td', { class: 'num meta-counts' }, num(f.metaReceived) + ' / ' + num(f.metaInvalid)))), { id: 'files' })
         : el('p', { class: 'muted', id: 'files' }, 'No file yet: drop a .csv, .ndjson or .json file in the inbox.'));

@@ -27,7 +27,7 @@
     chart = new uPlot({
       width: Math.max(400, box.clientWidth - 20), height: 220,
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] } },
-      series: [{}, { label: 'rows / minute', stroke: '#1f5eff', fill: 'rgba(31,94,255,0.12)', width: 2, paths: uPlot.paths.stepped({ align: 1 }) }],
+      series: [{}, { label: 'rows / minute', stroke: '#1f5eff', fill: 'rgba(31,94,255,0.12)', width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
       axes: [{}, { size: 70 }],
     }, data, box);
   }

@@ -222,6 +222,8 @@ public class ConsoleController {
             if (run != null && "READING".equals(r.get("status"))) {
                 Map<String, Object> p = new LinkedHashMap<>();
                 p.put("rowsRead", run.counts.read);
+                p.put("rowsAccepted", run.counts.accepted);
+                p.put("rowsRejected", run.counts.rejected);
                 p.put("bytesRead", run.bytesRead);
                 p.put("bytesTotal", run.file.length());
                 m.put("progress", p);

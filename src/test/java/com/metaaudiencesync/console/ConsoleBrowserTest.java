@@ -39,6 +39,10 @@ import static org.awaitility.Awaitility.await;
         "sync.file.read-lock-check-interval=100",
         "sync.file.poll-delay=100",
         "sync.batch-timeout=200ms",
+        // small batches and chunks, one queued batch at a time: a 20 000-row file is read over seconds (progress bar)
+        "sync.batch-size=500",
+        "sync.chunk-size=500",
+        "sync.file.max-queued-batches=1",
         "sync.send.probe-interval-millis=500",
         "sync.retry.initial-delay=50ms",
         "sync.retry.max-delay=200ms",
@@ -161,6 +165,31 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
+    void aFileBeingReadShowsAProgressBarThatMoves() throws Exception {
+        StringBuilder big = new StringBuilder("email\n");
+        for (int i = 0; i < 20_000; i++) big.append("reader").append(i).append("@progress.example\n");
+        FAKE.setUsersLatency(Duration.ofMillis(150));
+        try (Browser b = new Browser(port)) {
+            b.login(USER, PASSWORD);
+            b.open("/console/files.html");
+            b.await(By.id("files"), 10);
+            drop("progress-list.csv", big.toString());
+            By reading = By.cssSelector("tr[data-file='progress-list.csv'] td.reading");
+            By rowsRead = By.cssSelector("tr[data-file='progress-list.csv'] .rows-read");
+            b.await(reading, 20);
+            long first = Long.parseLong(b.driver.findElement(rowsRead).getText().replace(",", ""));
+            b.screenshot("console-files-reading");
+            // the page refreshes itself: the count of rows read grows while the bar is shown, up to the whole file
+            b.waiting(60).until(d -> Long.parseLong(d.findElement(rowsRead).getText().replace(",", "")) > first);
+            b.waiting(60).until(d -> d.findElements(reading).isEmpty()
+                    && d.findElement(rowsRead).getText().equals("20,000"));
+        } finally {
+            FAKE.setUsersLatency(Duration.ZERO);
+        }
+    }
+
+    @Test
+    @Order(6)
     void theOverviewShowsTheModeTheAccountAndTheDeliveredRowsChart() {
         try (Browser b = new Browser(port)) {
             b.login(USER, PASSWORD);
