@@ -26,7 +26,7 @@
     for (const a of mine) {
       const x = extra[a.name] || {};
       const warnings = a.warnings.slice();
-      if (x.flagged) warnings.unshift('flagged by Meta' + (opStatus(x.operation_status) ? ': ' + opStatus(x.operation_status) : ''));
+      if (x.flagged) warnings.unshift('flagged by Meta' + (x.flag_reason ? ': ' + x.flag_reason : opStatus(x.operation_status) ? ': ' + opStatus(x.operation_status) : ''));
       const size = a.sizeLower === null && a.sizeUpper === null ? '—' : num(a.sizeLower) + ' – ' + num(a.sizeUpper);
       const rate = a.matchRateLow === null ? '—' : a.matchRateLow === a.matchRateHigh ? pct(a.matchRateLow) : pct(a.matchRateLow) + ' – ' + pct(a.matchRateHigh);
       rows.push(el('tr', { 'data-audience': a.name },
