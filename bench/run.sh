@@ -24,6 +24,8 @@ WORK=${BENCH_WORK:-/tmp/mas-bench}
 SIZES=${BENCH_SIZES:-"1000000 10000000"}
 XMX=${BENCH_XMX:-256m}
 MODES=${BENCH_MODES:-"graph dryrun"}
+# the admin API (/api/status, polled for the end of a run) needs the admin credentials in live mode
+BENCH_ADMIN="bench:bench-$$-$RANDOM"
 JFR=${BENCH_JFR:-0}
 SEED=${BENCH_SEED:-42}
 WARMUP=${BENCH_WARMUP:-0}
@@ -99,7 +101,7 @@ wait_done() {
   local pid=$1 sp=$2 d=$3 name=$4
   while kill -0 "$pid" 2>/dev/null; do
     if [[ -e "$d/inbox/.done/$name" ]]; then
-      local q; q=$(curl -sf "http://127.0.0.1:$sp/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["queuedBatches"])' 2>/dev/null || echo x)
+      local q; q=$(curl -sf -u "$BENCH_ADMIN" "http://127.0.0.1:$sp/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["queuedBatches"])' 2>/dev/null || echo x)
       if [[ $q == 0 ]]; then return 0; fi
     elif [[ -e "$d/inbox/.failed/$name" ]]; then return 1
     fi
@@ -135,6 +137,7 @@ run_service() {
   local t_launch; t_launch=$(now_ns)
   java "${jvm[@]}" -jar "$JAR" \
     --server.port="$sp" "${graph_args[@]}" --meta.ad-account-id=123 \
+    --spring.security.user.name="${BENCH_ADMIN%%:*}" --spring.security.user.password="${BENCH_ADMIN#*:}" \
     --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db${BENCH_DB_OPTS-;WRITE_DELAY=0}" \
     --sync.file.poll-delay=100 --sync.file.read-lock-check-interval=100 \
     --sync.send.max-requests-per-second=1000 ${BENCH_SERVICE_ARGS:-} \
@@ -144,7 +147,7 @@ run_service() {
   local ready=0
   for _ in $(seq 1 3000); do   # ready = the application has started (routes included), not just the web server
     if grep -q "Started MetaAudienceSyncApplication" "$d/service.log" 2>/dev/null \
-       && curl -sf "http://127.0.0.1:$sp/api/status" >/dev/null 2>&1; then ready=1; break; fi
+       && curl -sf -u "$BENCH_ADMIN" "http://127.0.0.1:$sp/api/status" >/dev/null 2>&1; then ready=1; break; fi
     kill -0 $pid 2>/dev/null || break
     sleep 0.1
   done
