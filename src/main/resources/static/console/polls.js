@@ -5,8 +5,9 @@
 
   function heldDetail(r) {
     const h = r.held || {};
-    return el('div', { class: 'muted' }, (h.reason || 'held for approval') + ' — would remove ' + num(h.wouldRemove) + ' of ' + num(h.knownMembers)
-      + ' known members; source rows ' + num(h.sourceRows) + ' (last successful run: ' + num(h.lastSourceRows) + ')');
+    return el('div', { class: 'muted' }, el('div', {}, h.reason || r.heldReason || 'held for approval'),
+      el('div', {}, 'would remove ' + num(h.wouldRemove) + ' of ' + num(h.knownMembers) + ' known members · source rows ' + num(h.sourceRows)
+        + ' (last successful run: ' + num(h.lastSourceRows) + ')'));
   }
 
   function runRow(job, r, refresh) {
