@@ -16,6 +16,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +25,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Approving a held poll run in the browser. The hold is the guard's (sync.guard.min-source-percent, default 50):
  * a mirror job's second run whose source shrank from 4 rows to 1 is held rather than removing 3 members; the
- * console shows it with its numbers and an Approve button, and approving lets the removal go to Meta.
+ * console shows it with its numbers and an Approve button, and approving lets the removal go to Meta. The same for a
+ * {@code .replace} file that would shrink its audience from 4 members to 1 (sync.guard.max-removal-percent).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:console-held;DB_CLOSE_DELAY=-1",
@@ -32,6 +34,8 @@ import static org.awaitility.Awaitility.await;
         "spring.security.user.name=" + ConsoleHeldRunBrowserTest.USER,
         "spring.security.user.password=" + ConsoleHeldRunBrowserTest.PASSWORD,
         "sync.batch-timeout=200ms",
+        "sync.file.read-lock-check-interval=100",
+        "sync.file.poll-delay=100",
         "sync.retry.initial-delay=50ms",
         "sync.retry.max-delay=200ms",
 })
@@ -97,6 +101,34 @@ class ConsoleHeldRunBrowserTest {
             b.clickConfirmed(By.cssSelector("button[data-approve-run='" + runId + "']"));
             b.waiting(30).until(d -> d.findElements(By.cssSelector("button[data-approve-run='" + runId + "']")).isEmpty());
             await().atMost(Duration.ofSeconds(30)).until(() -> FAKE.membership(FAKE.audienceIdByName("vip-mirror")).size() == 1);
+        }
+    }
+
+    static void drop(String name, String content) throws Exception {
+        Files.createDirectories(dir.resolve("inbox"));
+        Path tmp = dir.resolve(name + ".part");
+        Files.writeString(tmp, content);
+        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Test
+    void aHeldReplaceFileIsApprovedWithItsButton() throws Exception {
+        drop("club.day1.replace.csv", "email\nc1@club.example\nc2@club.example\nc3@club.example\nc4@club.example\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> FAKE.audienceIdByName("club") != null
+                && FAKE.membership(FAKE.audienceIdByName("club")).size() == 4);
+        String id = FAKE.audienceIdByName("club");
+        try (Browser b = new Browser(port)) {
+            b.login(USER, PASSWORD);
+            b.open("/console/files.html");
+            b.await(By.cssSelector("tr[data-file='club.day1.replace.csv']"), 10);
+            drop("club.day2.replace.csv", "email\nc1@club.example\n");
+            WebElement held = b.await(By.cssSelector("tr[data-held-file='club.day2.replace.csv']"), 30);
+            assertThat(held.getText()).contains("3").contains("4");
+            b.screenshot("console-files-held");
+            assertThat(FAKE.membership(id)).hasSize(4);
+            b.clickConfirmed(By.cssSelector("tr[data-held-file='club.day2.replace.csv'] button[data-approve-file]"));
+            b.waiting(30).until(d -> d.findElements(By.cssSelector("tr[data-held-file='club.day2.replace.csv']")).isEmpty());
+            await().atMost(Duration.ofSeconds(30)).until(() -> FAKE.membership(id).size() == 1);
         }
     }
 }
