@@ -37,6 +37,7 @@ import org.springframework.web.accept.HeaderContentNegotiationStrategy;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -154,7 +155,7 @@ public class AdminSecurity {
 
     private static RequestMatcher browserPage() {
         MediaTypeRequestMatcher html = new MediaTypeRequestMatcher(new HeaderContentNegotiationStrategy(), MediaType.TEXT_HTML);
-        html.setIgnoredMediaTypes(java.util.Set.of(MediaType.ALL));
+        html.setIgnoredMediaTypes(Set.of(MediaType.ALL));
         return r -> !r.getRequestURI().startsWith(r.getContextPath() + "/api/") && html.matches(r);
     }
 
