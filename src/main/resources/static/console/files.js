@@ -25,14 +25,17 @@
     return Object.keys(a).map(name => el('div', {}, name + ': ' + Object.entries(a[name]).map(([k, v]) => k + ' ' + num(v)).join(', ')));
   }
 
+  // the guard names an audience by its key ("name:vip" or "id:2385..."): shown as the name or the id
+  const audienceName = key => String(key || '').replace(/^(name|id):/, '');
+
   async function refresh() {
     const [files, held] = await Promise.all([get('/api/console/files?limit=30'), get('/api/files/held', { optional: true })]);
     const heldSection = held && held.length ? [el('h2', {}, 'Held for approval'),
       table(['file', 'audience', 'reason', { text: 'would remove', cls: 'num' }, { text: 'known members', cls: 'num' }, 'held at', ''],
-        held.map(h => el('tr', { class: 'held', 'data-held-file': h.file }, el('td', {}, h.file), el('td', {}, h.audience), el('td', {}, h.reason),
+        held.map(h => el('tr', { class: 'held', 'data-held-file': h.file }, el('td', {}, h.file), el('td', {}, audienceName(h.audience)), el('td', {}, h.reason),
           el('td', { class: 'num' }, num(h.wouldRemove)), el('td', { class: 'num' }, num(h.knownMembers)), el('td', {}, time(h.heldAt)),
           el('td', {}, el('button', { class: 'primary', 'data-approve-file': String(h.id), onclick: () => confirmed(
-            'Approve ' + h.file + '? It will remove up to ' + h.wouldRemove + ' members from ' + h.audience + '.',
+            'Approve ' + h.file + '? It will remove up to ' + h.wouldRemove + ' members from ' + audienceName(h.audience) + '.',
             () => post('/api/files/' + encodeURIComponent(h.id) + '/approve'), refresh) }, 'Approve')))))] : [];
     replace('content', heldSection,
       el('h2', {}, 'Recent files'),
