@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -47,6 +48,7 @@ import java.util.regex.Pattern;
  * Prometheus scraping stay open. Without configured credentials: closed in live mode, open in dry-run.
  */
 @Configuration
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET) // no web server (tests without one): nothing to protect
 @EnableWebSecurity
 public class AdminSecurity {
     private static final Logger log = LoggerFactory.getLogger(AdminSecurity.class);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.intake.FileIntake;
 import com.metaaudiencesync.intake.IntakeRun;
+import com.metaaudiencesync.meta.Outcome;
 import com.metaaudiencesync.ops.AccountProbe;
 import com.metaaudiencesync.poll.PollRunner;
 import com.metaaudiencesync.send.AccountGate;
@@ -92,9 +93,10 @@ public class ConsoleController {
         for (long n : deliveries.perMinute(60, System.currentTimeMillis())) hour += n;
         m.put("deliveredLastHour", hour);
         List<Map<String, Object>> attention = new ArrayList<>();
-        if (!dryRun && !gate.isOpen()) {
-            attention.add(Map.of("kind", "paused", "text", "Sending to Meta is paused: " + gate.blockedBy().message(),
-                    "action", String.valueOf(gate.blockedBy().userAction())));
+        Outcome paused = gate.blockedBy(); // read once: the probe may reopen the gate meanwhile
+        if (!dryRun && paused != null) {
+            attention.add(Map.of("kind", "paused", "text", "Sending to Meta is paused: " + paused.message(),
+                    "action", String.valueOf(paused.userAction())));
         }
         long dead = store.deadLetterBatches();
         if (dead > 0) attention.add(Map.of("kind", "dead-letters", "text", dead + " batches in the dead letters", "link", "dead-letters.html"));
