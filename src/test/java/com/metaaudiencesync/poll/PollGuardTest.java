@@ -20,7 +20,9 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,6 +181,78 @@ class PollGuardTest {
         assertThat(PollTestSupport.run(ctx, "short", num(r2, "id")).get("status")).isEqualTo("superseded");
         assertThat(post("/api/polls/short/runs/" + num(r2, "id") + "/approve").statusCode()).isEqualTo(409);
         assertThat(fake.membership(fake.audienceIdByName("short-aud"))).isEqualTo(rows(good));
+    }
+
+    @Test
+    void aReplaceFileThatWouldShrinkTheAudienceByMoreThanHalfIsHeldUntilApproved() throws Exception {
+        List<String> day1 = members("r", 300);
+        drop("shrink.day1.replace.csv", day1);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fake.audienceIdByName("shrink") != null
+                && fake.membership(fake.audienceIdByName("shrink")).equals(rows(day1)) && queued() == 0);
+        String id = fake.audienceIdByName("shrink");
+        long replaces = fake.replaceRequestCount();
+
+        // a third of yesterday's export: 200 of 300 members would leave the audience
+        List<String> day2 = day1.subList(0, 100);
+        drop("shrink.day2.replace.csv", day2);
+        List<Map<String, Object>> held = awaitHeldFiles(1);
+        Map<String, Object> h = held.get(0);
+        assertThat(h.get("file")).isEqualTo("shrink.day2.replace.csv");
+        assertThat(h.get("audience")).isEqualTo("name:shrink");
+        assertThat(((Number) h.get("wouldRemove")).longValue()).isEqualTo(200);
+        assertThat(((Number) h.get("knownMembers")).longValue()).isEqualTo(300);
+        assertThat((String) h.get("reason")).contains("max-removal-percent=50");
+        assertThat(h.get("heldAt")).isNotNull();
+        assertThat(scrape()).contains("mas_guard_held{kind=\"file\"} 1.0");
+        assertThat(fake.replaceRequestCount()).as("nothing replaced while held").isEqualTo(replaces);
+        assertThat(fake.membership(id)).isEqualTo(rows(day1));
+
+        long hold = ((Number) h.get("id")).longValue();
+        HttpResponse<String> a = post("/api/files/" + hold + "/approve");
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(200);
+        assertThat(a.body()).contains("\"approved\":true");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fake.membership(id).equals(rows(day2)) && queued() == 0);
+        assertThat(post("/api/files/" + hold + "/approve").statusCode()).isEqualTo(409);
+        assertThat(post("/api/files/999999/approve").statusCode()).isEqualTo(404);
+
+        // held again (10 of 100), then a normal replace of the audience supersedes the hold: its batches are dropped
+        drop("shrink.day3.replace.csv", day1.subList(0, 10));
+        long hold3 = ((Number) awaitHeldFiles(1).get(0).get("id")).longValue();
+        List<String> day4 = day1.subList(0, 80);
+        drop("shrink.day4.replace.csv", day4);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fake.membership(id).equals(rows(day4)) && queued() == 0);
+        assertThat(heldFiles()).isEmpty();
+        assertThat(post("/api/files/" + hold3 + "/approve").statusCode()).isEqualTo(409);
+        assertThat(fake.membership(id)).isEqualTo(rows(day4));
+    }
+
+    void drop(String name, List<String> emails) throws IOException {
+        Path inbox = Files.createDirectories(dir.resolve("inbox"));
+        Path tmp = dir.resolve(name + ".part");
+        Files.writeString(tmp, "email\n" + String.join("\n", emails) + "\n");
+        Files.move(tmp, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    List<Map<String, Object>> heldFiles() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port(ctx) + "/api/files/held")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return JSON.readValue(r.body(), new TypeReference<>() {});
+    }
+
+    List<Map<String, Object>> awaitHeldFiles(int n) {
+        List<Map<String, Object>>[] last = new List[1];
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            last[0] = heldFiles();
+            return last[0].size() == n;
+        });
+        return last[0];
+    }
+
+    long queued() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port(ctx) + "/api/status")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return ((Number) JSON.readValue(r.body(), Map.class).get("queuedBatches")).longValue();
     }
 
     String scrape() throws Exception {
