@@ -78,10 +78,13 @@ public class AudienceFlags {
     /** The size refresh read an audience's operation_status: 471 flags it, anything else lifts a flag. */
     public void operationStatus(String name, String audienceId, int code, String description) {
         boolean is471 = code == GraphErrorClassifier.FLAGGED_OPERATION_STATUS;
-        jdbc.update("UPDATE mas_audience SET operation_status_code=?, operation_status_description=?, flagged=?,"
-                        + " flagged_at=CASE WHEN ? THEN COALESCE(flagged_at, ?) ELSE NULL END, flag_reason=CASE WHEN ? THEN COALESCE(flag_reason, ?) ELSE NULL END"
-                        + " WHERE name=?",
-                code, trim(description), is471, is471, System.currentTimeMillis(), is471, GraphErrorClassifier.FLAGGED_REASON, name);
+        if (is471) {
+            jdbc.update("UPDATE mas_audience SET operation_status_code=?, operation_status_description=?, flagged=TRUE, flagged_at=COALESCE(flagged_at, ?),"
+                    + " flag_reason=COALESCE(flag_reason, ?) WHERE name=?", code, trim(description), System.currentTimeMillis(), GraphErrorClassifier.FLAGGED_REASON, name);
+        } else {
+            jdbc.update("UPDATE mas_audience SET operation_status_code=?, operation_status_description=?, flagged=FALSE, flagged_at=NULL, flag_reason=NULL"
+                    + " WHERE name=?", code, trim(description), name);
+        }
         Set<String> k = ConcurrentHashMap.newKeySet();
         keys(k, name, audienceId);
         if (is471) flagged.addAll(k);
