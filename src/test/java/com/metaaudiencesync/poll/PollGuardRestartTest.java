@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +42,8 @@ class PollGuardRestartTest {
             p.put("sync.polls[0].source.query", "SELECT email FROM members ORDER BY id");
 
             List<String> all = emails("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
-            List<String> few = all.subList(0, 2);
+            List<String> few = new ArrayList<>(all.subList(0, 2));
+            few.add("new@example.com"); // a new member: a held mirror run still adds it
             long heldId;
             ConfigurableApplicationContext ctx = PollTestSupport.start(p);
             try {
@@ -51,11 +53,15 @@ class PollGuardRestartTest {
                 Map<String, Object> held = runAndWait(ctx, "crm");
                 assertThat(held.get("status")).isEqualTo("held");
                 heldId = num(held, "id");
+                String aud = fake.audienceIdByName("crm-aud");
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fake.membership(aud).size() == all.size() + 1);
             } finally {
                 ctx.close();
             }
             String id = fake.audienceIdByName("crm-aud");
-            assertThat(fake.membership(id)).isEqualTo(rows(all));
+            List<String> allAndNew = new ArrayList<>(all);
+            allAndNew.add("new@example.com");
+            assertThat(fake.membership(id)).as("nothing removed, the add went").isEqualTo(rows(allAndNew));
 
             ConfigurableApplicationContext again = PollTestSupport.start(p);
             try {
