@@ -124,7 +124,8 @@ CREATE TABLE IF NOT EXISTS mas_member_clock (
 --   mas_poll_job   : one row per configured job; its claim (a run in progress, owner + lease) across instances
 --   mas_poll_run   : run history (GET /api/polls/{name}/runs)
 --   mas_poll_state : per job and audience, the rows Meta last acknowledged (row key + hashed cells, no raw PII)
---   mas_poll_seen  : the rows one run read, staged so the diff against mas_poll_state is computed in SQL
+--   mas_poll_seen  : the rows one run read, staged so the diff against mas_poll_state is computed in SQL (kept while
+--                    the run is HELD by the mass-removal guard, until it is approved or superseded)
 CREATE TABLE IF NOT EXISTS mas_poll_job (
   name VARCHAR(200) PRIMARY KEY,
   run_id BIGINT,

@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  * Runs one poll job: reads its source into mas_poll_seen (nothing is sent while reading), then, only when the
  * whole source was read, computes in SQL what to add and remove against the job's acknowledged state and
  * stores the batches for the core sender, in one transaction. A read that fails part-way sends nothing and
- * changes no state. One run per job at a time, across instances (claim row with a lease in mas_poll_job).
+ * changes no state. A run the mass-removal guard ({@link RemovalGuard}) judges too destructive is HELD: its adds go,
+ * its removals wait, with its read rows kept, for {@link #approve} or a later run that supersedes it.
+ * One run per job at a time, across instances (claim row with a lease in mas_poll_job).
  * Plain Java: the Quartz routes ({@link PollRoutes}) and the admin endpoints call it.
  */
 public class PollRunner {
