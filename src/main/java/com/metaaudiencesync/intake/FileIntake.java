@@ -3,6 +3,7 @@ package com.metaaudiencesync.intake;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.guard.ReplaceGuard;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.RowBuilder;
@@ -46,6 +47,11 @@ public class FileIntake implements DeliveryListener {
     private volatile boolean dryRun;
 
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
+
+    private volatile ReplaceGuard replaceGuard;
+
+    /** The mass-removal guard asked before a replace group is released (none: every replace goes). */
+    public void setReplaceGuard(ReplaceGuard g) { this.replaceGuard = g; }
 
     /** single-thread executors that normalize chunks (64-record blocks at a time) while the route's thread reads the next ones */
     private final java.util.concurrent.ExecutorService[] helpers;
@@ -412,7 +418,7 @@ public class FileIntake implements DeliveryListener {
         } else {
             drain(run);
             run.stager.flush();
-            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) intakes.releaseGroup(g);
+            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) releaseReplace(run, g);
             String status = run.fatal != null ? "partial" : "done";
             report = report(run, status);
             intakes.markRead(run.key, run.counts.read, run.counts.accepted, run.counts.rejected, JSON.writeValueAsString(report), reportPath.toString());
@@ -430,6 +436,13 @@ public class FileIntake implements DeliveryListener {
                 run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs), String.format("%.2f", run.backpressureNanos / 1e9),
                 run.fatal != null ? " — reading stopped at line " + run.fatalLine + ": " + run.fatal : "");
         return report;
+    }
+
+    /** A replace group is released unless the mass-removal guard holds it for an operator (docs/guard-rails.md). */
+    private void releaseReplace(IntakeRun run, String groupKey) {
+        String held = replaceGuard == null ? null : replaceGuard.holdIfNeeded(run.file.getName(), run.key, groupKey);
+        if (held == null) intakes.releaseGroup(groupKey);
+        else run.heldReplaces.add(held);
     }
 
     private void count(IntakeRun run) {
@@ -458,6 +471,7 @@ public class FileIntake implements DeliveryListener {
             run.stager.rowsPerGroup().forEach((g, n) -> perAudience.computeIfAbsent(g.audience().display(), k -> new LinkedHashMap<>()).put(g.action().wire(), n));
         }
         r.put("audiences", perAudience);
+        if (!run.heldReplaces.isEmpty()) r.put("held", run.heldReplaces);
         return r;
     }
 

@@ -179,6 +179,8 @@ public final class FakeGraphApi implements AutoCloseable {
         String replaceSession;
         Set<String> staging;
         final Set<String> finishedReplaceSessions = new HashSet<>();
+        /** flagged by Meta's integrity review (health or financial status): operation_status 471, uploads refused */
+        volatile boolean flagged;
 
         Audience(String id, String accountId, String name, String description, String fileSource) {
             this.id = id;
@@ -378,6 +380,25 @@ public final class FakeGraphApi implements AutoCloseable {
         maxQueryBytes = DEFAULT_MAX_QUERY_BYTES;
         usersLatency = Duration.ZERO;
         tokenInNextUrl = true;
+    }
+
+    /**
+     * Flags an audience as Meta does since 2025-09 for audiences that may suggest health or financial status:
+     * {@code operation_status} 471, and every {@code /users} and {@code /usersreplace} call on it answers
+     * 100/1713230 "Audience Upload Blocked". False lifts the flag (an appeal that succeeded).
+     */
+    public FakeGraphApi setFlagged(String audienceId, boolean flagged) {
+        Audience a = audiences.get(audienceId);
+        if (a == null) throw new IllegalArgumentException("no audience " + audienceId);
+        a.flagged = flagged;
+        return this;
+    }
+
+    private static void flaggedCheck(Audience a) {
+        if (a.flagged) {
+            throw GraphError.of(100, 1713230, "(#100) Audience Upload Blocked: This audience can't be updated because it may"
+                    + " suggest information about people's health or financial status.");
+        }
     }
 
     /** Creates an audience directly (no HTTP, not counted by createCount). Returns its id. */
@@ -1028,8 +1049,13 @@ public final class FakeGraphApi implements AutoCloseable {
                 case "time_created": n.put("time_created", a.created); break;
                 case "operation_status": {
                     ObjectNode os = n.putObject("operation_status");
-                    os.put("code", replacing ? 414 : 200);
-                    os.put("description", replacing ? "Replace in progress." : "Normal");
+                    if (a.flagged) {
+                        os.put("code", 471);
+                        os.put("description", "This audience may suggest information about people's health or financial status; uploads are blocked.");
+                    } else {
+                        os.put("code", replacing ? 414 : 200);
+                        os.put("description", replacing ? "Replace in progress." : "Normal");
+                    }
                     break;
                 }
                 case "delivery_status": n.putObject("delivery_status").put("code", 200).put("description", "This audience is ready for use.");
@@ -1355,6 +1381,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     private Reply users(Audience a, Params p, boolean remove) {
         termsCheck();
+        flaggedCheck(a);
         Checked c = check(p);
         sleep(usersLatency);
         synchronized (a) {
@@ -1435,6 +1462,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     private Reply usersReplace(Audience a, Params p) {
         termsCheck();
+        flaggedCheck(a);
         Map<String, String> s = p.session;
         if (s == null || s.get("session_id") == null || s.get("batch_seq") == null) {
             throw GraphError.invalidParam("(#100) Missing parameter(s): session");
