@@ -3,6 +3,8 @@ package com.metaaudiencesync.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.config.WebhookListenerBeans;
+import com.metaaudiencesync.fuzz.Mutator;
+import com.metaaudiencesync.fuzz.Samples;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -12,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -114,6 +117,25 @@ class WebhookHostileBodyHttpTest {
             results = JSON.readTree(r.body()).get("results");
             assertThat(results.get(0).get("reason").asText()).isEqualTo("audience_name_too_long");
             assertThat(results.get(1).get("status").asText()).isEqualTo("accepted");
+        }
+    }
+
+    @Test
+    void mutatedRealBodiesNeverGetA5xxOnBothPorts() throws Exception {
+        List<byte[]> samples = Samples.webhookBodies();
+        String[] paths = {"/webhooks/members", "/webhooks/segment", "/v1/batch", "/v1/identify", "/v1/track"};
+        for (int p : ports()) {
+            Mutator m = new Mutator(p);
+            for (int i = 0; i < 150; i++) {
+                byte[] body = m.mutate(samples.get(i % samples.size()));
+                HttpResponse<String> r = new Http(p).post(paths[i % paths.length], body);
+                String what = Mutator.describe(p, i, body);
+                assertThat(r.statusCode()).as(what).isIn(202, 400);
+                if (r.statusCode() == 400) {
+                    assertThat(r.headers().firstValue("Content-Type").orElse("")).as(what).startsWith("application/problem+json");
+                }
+            }
+            assertStillServing(p);
         }
     }
 
