@@ -124,6 +124,10 @@ public class SyncProperties {
         /** port of the dedicated webhook listener (Camel platform-http on Vert.x); null = none, 0 = any free port */
         private Integer port;
         private String bindHost = "0.0.0.0";
+        /** live mode without a credential: true keeps webhooks open (otherwise they answer 401) */
+        private boolean allowUnauthenticated = false;
+        public boolean isAllowUnauthenticated() { return allowUnauthenticated; }
+        public void setAllowUnauthenticated(boolean v) { allowUnauthenticated = v; }
         public Integer getPort() { return port; }
         public void setPort(Integer v) { port = v; }
         public String getBindHost() { return bindHost; }

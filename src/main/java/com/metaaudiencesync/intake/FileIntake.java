@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.guard.ReplaceGuard;
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.AudienceValidation;
 import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
@@ -282,6 +283,8 @@ public class FileIntake implements DeliveryListener {
         private Action action;
         BatchStager.Group group;
         String lduProblem;
+        /** why the group's audience id or name is refused (checked once per group, not per row), or null */
+        String audienceProblem;
 
         boolean sameAs(RawMember m) {
             return group != null && m.action == action && java.util.Objects.equals(m.audienceId, audienceId)
@@ -292,6 +295,7 @@ public class FileIntake implements DeliveryListener {
         void set(RawMember m) {
             audienceId = m.audienceId; audienceName = m.audienceName; action = m.action;
             ldu = m.ldu; lduCountry = m.lduCountry; lduState = m.lduState;
+            audienceProblem = AudienceValidation.problem(m.audienceId, m.audienceName);
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
             group = new BatchStager.Group(ref, m.action, com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState));
             lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
@@ -316,9 +320,10 @@ public class FileIntake implements DeliveryListener {
         if (m.action == null) return new Normalized(r.line(), "invalid_action", null, null, null, null);
         if (m.audienceId == null && m.audienceName == null) return new Normalized(r.line(), "no_audience", null, null, null, null);
         if (m.action == Action.REPLACE && run.action != Action.REPLACE) return new Normalized(r.line(), "invalid_action", null, null, null, null);
+        if (!last.sameAs(m)) last.set(m);
+        if (last.audienceProblem != null) return new Normalized(r.line(), last.audienceProblem, null, null, null, null);
         RowBuilder.EncodedRows res = rows.buildEncoded(m, hasher);
         if (res.rejected()) return new Normalized(r.line(), res.rejectReason(), res.fieldIssues(), null, null, null);
-        if (!last.sameAs(m)) last.set(m);
         return new Normalized(r.line(), null, res.fieldIssues(), last.group, last.lduProblem, res.rows());
     }
 

@@ -77,6 +77,8 @@ public final class GraphErrorClassifier {
         Integer sub = error.hasNonNull("error_subcode") ? error.get("error_subcode").asInt() : null;
         boolean transientFlag = error.path("is_transient").asBoolean(false);
         String msg = "(#" + code + (sub != null ? "/" + sub : "") + ") " + safeMessage(error);
+        // the dead letter's reason says what to do: Meta no longer serves this call at the configured version
+        if (code == 2635) msg += " — raise meta.api-version (to " + ApiVersions.DEFAULT + " or newer), then replay the dead letters";
         String c = String.valueOf(code);
         if (THROTTLE.contains(code) || (code == 2650 && sub != null && sub == 1870145)) {
             return new Outcome(Outcome.Kind.THROTTLE, c, sub, msg, Math.max(wait, retryAfter(r)), null);
@@ -101,6 +103,30 @@ public final class GraphErrorClassifier {
             return new Outcome(Outcome.Kind.TRANSIENT, c, sub, msg, 0, null);
         }
         return new Outcome(Outcome.Kind.PERMANENT, c, sub, msg, 0, null);
+    }
+
+    /** start of {@link #versionNotice} when Meta refused the call for its version (#2635) */
+    public static final String VERSION_REFUSED = "Meta refused a call for its API version (#2635)";
+    public static final String VERSION_HEADER = "X-Ad-Api-Version-Warning";
+
+    /**
+     * What Meta said about the API version in this answer, in plain words, or null: error #2635 (deprecated
+     * version) or the {@code X-Ad-Api-Version-Warning} header of a call it moved up to a newer version.
+     */
+    public static String versionNotice(GraphResponse r) {
+        String body = r.body();
+        if (body != null && body.contains("2635")) {
+            try {
+                JsonNode error = JSON.readTree(body).path("error");
+                if (error.path("code").asInt(-1) == 2635) return VERSION_REFUSED;
+            } catch (IOException ignored) {
+                // not JSON: no version error
+            }
+        }
+        String header = r.header(VERSION_HEADER);
+        if (header == null || header.isBlank()) return null;
+        String h = header.strip();
+        return "Meta warned about the API version (" + VERSION_HEADER + ": " + (h.length() > 200 ? h.substring(0, 200) : h) + ")";
     }
 
     /** A failure to get an answer at all: timeouts, refused or dropped connections. Always transient. */

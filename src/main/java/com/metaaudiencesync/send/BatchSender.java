@@ -447,6 +447,8 @@ public class BatchSender {
             String path = "/" + meta.getApiVersion() + "/" + (b.action() == Action.REMOVE_ALL ? "act_" + meta.accountDigits() + "/usersofanyaudience"
                     : target + (b.action() == Action.REPLACE ? "/usersreplace" : "/users"));
             String safe = b.audience().display().replaceAll("[^A-Za-z0-9._-]", "_");
+            // a file name holds at most 255 bytes: a long audience name is cut (the full path is inside the file)
+            if (safe.length() > 100) safe = safe.substring(0, 100);
             String name = String.format("%012d-%s-%s", b.id(), b.action().wire(), safe);
             Path tmp = dir.resolve("." + name + ".tmp");
             byte[] head = ("{\"method\":\"POST\",\"path\":" + JSON.writeValueAsString(path) + ",\"body\":").getBytes();

@@ -139,6 +139,10 @@ public final class FakeGraphApi implements AutoCloseable {
     private final Set<String> seenTokens = ConcurrentHashMap.newKeySet();
     private final Set<String> versionsSeen = ConcurrentHashMap.newKeySet();
     private volatile String lastVersion;
+    /** version → X-Ad-Api-Version-Warning value sent on every answer to a call under that version */
+    private final Map<String, String> versionWarnings = new ConcurrentHashMap<>();
+    /** versions Meta has retired: every call under them answers #2635 */
+    private final Set<String> retiredVersions = ConcurrentHashMap.newKeySet();
     private final AtomicLong addRequests = new AtomicLong();
     private final AtomicLong removeRequests = new AtomicLong();
     private final AtomicLong replaceRequests = new AtomicLong();
@@ -334,6 +338,21 @@ public final class FakeGraphApi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Every answer to a call under {@code version} (e.g. "v25.0") carries {@code X-Ad-Api-Version-Warning: value},
+     * as Meta sends on a call it moved up from a retired version.
+     */
+    public FakeGraphApi warnVersion(String version, String value) {
+        versionWarnings.put(version, value);
+        return this;
+    }
+
+    /** Every call under {@code version} fails with Meta's #2635 "deprecated version" error (HTTP 400). */
+    public FakeGraphApi retireVersion(String version) {
+        retiredVersions.add(version);
+        return this;
+    }
+
     /** Queues {@code fault} for the next {@code n} requests on any path. */
     public FakeGraphApi failNext(int n, Fault fault) {
         return failNext(null, n, fault);
@@ -366,6 +385,8 @@ public final class FakeGraphApi implements AutoCloseable {
         seenTokens.clear();
         versionsSeen.clear();
         lastVersion = null;
+        versionWarnings.clear();
+        retiredVersions.clear();
         addRequests.set(0);
         removeRequests.set(0);
         replaceRequests.set(0);
@@ -601,6 +622,10 @@ public final class FakeGraphApi implements AutoCloseable {
                     String version = vm.group(1);
                     versionsSeen.add(version);
                     lastVersion = version;
+                    if (retiredVersions.contains(version)) {
+                        throw new GraphError(400, 2635, null, "OAuthException", false, "(#2635) You are calling a deprecated version of the Ads API. "
+                                + "Please update to the latest version.");
+                    }
                     if (rawQuery.length() > maxQueryBytes) {
                         reply = new Reply(414, "<html><head><title>414 Request-URI Too Large</title></head><body>"
                                 + "<h1>Request-URI Too Large</h1></body></html>", "text/html; charset=utf-8", Map.of());
@@ -621,6 +646,12 @@ public final class FakeGraphApi implements AutoCloseable {
                     reply = new Reply(500, errorJson(new GraphError(500, 1, null, "OAuthException", true,
                             "An unknown error occurred")), "application/json; charset=UTF-8", Map.of());
                 }
+            }
+            String versionWarning = vm.matches() ? versionWarnings.get(vm.group(1)) : null;
+            if (versionWarning != null) {
+                Map<String, String> headers = new LinkedHashMap<>(reply.headers);
+                headers.put("X-Ad-Api-Version-Warning", versionWarning);
+                reply = new Reply(reply.status, reply.body, reply.contentType, headers);
             }
             // recorded before the answer is written, so a client that got its answer always finds the record
             record(method, path, rawQuery, contentType, body.length, received, reply.status, errorCode, outcome);
