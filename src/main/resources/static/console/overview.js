@@ -7,6 +7,8 @@
   function card(label, value, sub, attrs) {
     return el('div', Object.assign({ class: 'card' }, attrs || {}), el('div', { class: 'label' }, label), el('div', { class: 'value' }, value), sub ? el('div', { class: 'sub' }, sub) : null);
   }
+  const apiBadge = level => level === 'expired' ? el('span', { class: 'badge bad' }, 'expired') : level === 'expiring' ? el('span', { class: 'badge warn' }, 'expiring')
+    : level === 'unpublished' ? el('span', { class: 'badge' }, 'no date published') : null;
   const yesNo = (v, yes, no) => v === true ? el('span', { class: 'badge ok' }, yes) : v === false ? el('span', { class: 'badge bad' }, no) : el('span', { class: 'badge' }, 'unknown');
 
   function skeleton() {
@@ -43,7 +45,9 @@
       card('Meta account', el('span', { class: 'badge ' + (a.state === 'ok' ? 'ok' : a.state === 'paused' ? 'bad' : 'warn') }, a.state),
         o.mode === 'live' ? [el('div', {}, 'token ', yesNo(a.tokenValid, 'valid', 'invalid'), ' terms ', yesNo(a.termsAccepted, 'accepted', 'not accepted')),
           el('div', {}, 'checked ' + time(a.lastCheck))] : a.detail),
-      card('Graph API version', o.api.version || '—', o.api.expires ? 'retired by Meta on ' + o.api.expires + ' (' + o.api.daysLeft + ' days left)' : 'expiry date not known to this build'),
+      card('Graph API version', [o.api.version || '—', ' ', apiBadge(o.api.level)],
+        [o.api.level === 'ok' ? 'supported until ' + o.api.expires + ' (' + o.api.daysLeft + ' days left)' : (o.api.message || 'expiry date not known to this build'),
+          o.api.metaSaid ? el('div', {}, 'Meta said: ' + o.api.metaSaid.message) : null], { id: 'api-version' }),
       card('Queue', num(o.queue.rows) + ' rows', num(o.queue.batches) + ' batches waiting for Meta', { id: 'queue' }),
       card('Dead letters', num(o.deadLetters.batches), num(o.deadLetters.rows) + ' rows', { id: 'dead-letter-count' }),
       card('Webhook events', num(o.webhooks.accepted) + ' accepted', num(o.webhooks.rejected) + ' rejected since start', { id: 'webhooks' }),

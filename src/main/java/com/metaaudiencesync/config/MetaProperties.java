@@ -1,12 +1,13 @@
 package com.metaaudiencesync.config;
 
+import com.metaaudiencesync.meta.ApiVersions;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Everything under {@code meta.*} (CONTRACT §2). The token and secret never reach a log line. */
 @ConfigurationProperties(prefix = "meta")
 public class MetaProperties {
     private String graphUrl = "https://graph.facebook.com";
-    private String apiVersion = "v25.0";
+    private String apiVersion = ApiVersions.DEFAULT;
     private String accessToken;
     private String appSecret;
     private String adAccountId;

@@ -81,6 +81,12 @@ public final class StartupValidator {
                 p.add(which + " '" + dir + "' cannot be created: " + e.getMessage());
             }
         }
+        if (sync.getGuard().getMaxRemovalPercent() < 0 || sync.getGuard().getMaxRemovalPercent() > 100) {
+            p.add("sync.guard.max-removal-percent must be between 0 and 100 (100 turns the removal check off)");
+        }
+        if (sync.getGuard().getMinSourcePercent() < 0 || sync.getGuard().getMinSourcePercent() > 100) {
+            p.add("sync.guard.min-source-percent must be between 0 and 100 (0 turns the source-size check off)");
+        }
         p.addAll(com.metaaudiencesync.poll.PollJobs.problems(sync));
         return p;
     }

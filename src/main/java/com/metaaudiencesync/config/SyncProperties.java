@@ -32,6 +32,21 @@ public class SyncProperties {
     private final Send send = new Send();
     private final Webhook webhook = new Webhook();
     private List<PollJob> polls = new ArrayList<>();
+    private final Guard guard = new Guard();
+
+    /** The mass-removal guard (docs/guard-rails.md): runs and replace files that would shrink an audience too far are held. */
+    public static class Guard {
+        /** a run or .replace file that would remove more than this share (0-100) of the audience's known members is held; 100 turns it off */
+        private int maxRemovalPercent = 50;
+        /** a mirror/replace run whose source returns fewer rows than this share (0-100) of the last successful run is held; 0 turns it off */
+        private int minSourcePercent = 50;
+        public int getMaxRemovalPercent() { return maxRemovalPercent; }
+        public void setMaxRemovalPercent(int v) { maxRemovalPercent = v; }
+        public int getMinSourcePercent() { return minSourcePercent; }
+        public void setMinSourcePercent(int v) { minSourcePercent = v; }
+    }
+
+    public Guard getGuard() { return guard; }
 
     public static class Retry {
         private Duration initialDelay = Duration.ofSeconds(1);
@@ -109,6 +124,10 @@ public class SyncProperties {
         /** port of the dedicated webhook listener (Camel platform-http on Vert.x); null = none, 0 = any free port */
         private Integer port;
         private String bindHost = "0.0.0.0";
+        /** live mode without a credential: true keeps webhooks open (otherwise they answer 401) */
+        private boolean allowUnauthenticated = false;
+        public boolean isAllowUnauthenticated() { return allowUnauthenticated; }
+        public void setAllowUnauthenticated(boolean v) { allowUnauthenticated = v; }
         public Integer getPort() { return port; }
         public void setPort(Integer v) { port = v; }
         public String getBindHost() { return bindHost; }

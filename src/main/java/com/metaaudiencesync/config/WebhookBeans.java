@@ -29,13 +29,11 @@ public class WebhookBeans {
 
     @Bean
     public WebhookHandler webhookHandler(SyncProperties sync, RowBuilder rowBuilder, WebhookStore store, AccountGate gate, SyncMetrics metrics,
+                                         boolean dryRunMode,
                                          @Value("${sync.webhook.max-backlog-rows-when-paused:1000000}") long maxBacklogWhenPaused,
                                          @Value("${sync.webhook.retry-after-seconds:5}") int retryAfter) {
         SyncProperties.Webhook w = sync.getWebhook();
-        WebhookAuth auth = new WebhookAuth(w.getSecret(), w.getWriteKey(), w.getToken());
-        if (w.getSecret() == null && w.getWriteKey() == null && w.getToken() == null) {
-            log.warn("Webhooks accept unauthenticated requests: set sync.webhook.secret, sync.webhook.write-key or sync.webhook.token");
-        }
+        WebhookAuth auth = WebhookAuthSelection.select(w, dryRunMode);
         WebhookHandler.Limits limits = new WebhookHandler.Limits()
                 .maxBytes(w.getMaxBytes().toBytes())
                 .maxPendingRows(w.getMaxPendingRows())

@@ -1,5 +1,7 @@
 package com.metaaudiencesync.config;
 
+import com.metaaudiencesync.lifecycle.IntakeGate;
+import com.metaaudiencesync.lifecycle.IntakeGateFilter;
 import com.metaaudiencesync.webhook.Problems;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -13,6 +15,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -76,7 +79,8 @@ public class WebhookListenerBeans {
     }
 
     @Bean
-    public CamelContextConfiguration webhookListenerSetup(WebhookListener listener, SyncProperties sync) {
+    public CamelContextConfiguration webhookListenerSetup(WebhookListener listener, SyncProperties sync, IntakeGate gate,
+                                                          @Value("${sync.webhook.retry-after-seconds:5}") int retryAfter) {
         return new CamelContextConfiguration() {
             @Override public void beforeApplicationStart(CamelContext context) {
                 try {
@@ -90,9 +94,18 @@ public class WebhookListenerBeans {
                 VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                         VertxPlatformHttpRouter.getRouterNameFromPort(sync.getWebhook().getPort()));
                 if (router == null) throw new IllegalStateException("the webhook listener's router is missing");
-                // first: the body is JSON whatever the client declared (a form content type would make the body
-                // handler parse it as form fields and leave no body); the handler reads the raw bytes
+                // first: 503 + Retry-After while the service starts or stops (the port opens before the routes run)
                 router.route().order(Integer.MIN_VALUE).handler(rc -> {
+                    if (!gate.enter()) {
+                        problem(rc, IntakeGateFilter.closed(gate, retryAfter));
+                        return;
+                    }
+                    rc.addEndHandler(done -> gate.exit());
+                    rc.next();
+                });
+                // then: the body is JSON whatever the client declared (a form content type would make the body
+                // handler parse it as form fields and leave no body); the handler reads the raw bytes
+                router.route().order(Integer.MIN_VALUE + 1).handler(rc -> {
                     String ct = rc.request().getHeader("Content-Type");
                     if (ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
                         rc.request().headers().set("Content-Type", "application/json");
@@ -100,7 +113,7 @@ public class WebhookListenerBeans {
                     rc.next();
                 });
                 // failures of the body handler (413 over max-bytes) as problem bodies, like on server.port
-                router.route().order(Integer.MIN_VALUE + 1).failureHandler(rc -> {
+                router.route().order(Integer.MIN_VALUE + 2).failureHandler(rc -> {
                     if (rc.statusCode() == 413) problem(rc, Problems.tooLarge(sync.getWebhook().getMaxBytes().toBytes()));
                     else rc.next();
                 });

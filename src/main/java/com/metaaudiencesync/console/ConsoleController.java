@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.intake.FileIntake;
 import com.metaaudiencesync.intake.IntakeRun;
+import com.metaaudiencesync.meta.ApiVersions;
 import com.metaaudiencesync.meta.Outcome;
 import com.metaaudiencesync.ops.AccountProbe;
 import com.metaaudiencesync.poll.PollRunner;
@@ -26,13 +27,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -60,11 +60,11 @@ public class ConsoleController {
     private final SyncProperties sync;
     private final boolean dryRun;
     private final ObjectProvider<PollRunner> polls;
-    private final ObjectProvider<ApiVersionExpiry> apiExpiry;
+    private final ObjectProvider<ApiVersions> apiVersions;
 
     public ConsoleController(JdbcTemplate jdbc, BatchStore store, AccountGate gate, AccountProbe probe, FileIntake files, DeliveryLog deliveries,
                              MeterRegistry registry, Environment env, SyncProperties sync, boolean dryRunMode,
-                             ObjectProvider<PollRunner> polls, ObjectProvider<ApiVersionExpiry> apiExpiry) {
+                             ObjectProvider<PollRunner> polls, ObjectProvider<ApiVersions> apiVersions) {
         this.jdbc = jdbc;
         this.store = store;
         this.gate = gate;
@@ -76,7 +76,7 @@ public class ConsoleController {
         this.sync = sync;
         this.dryRun = dryRunMode;
         this.polls = polls;
-        this.apiExpiry = apiExpiry;
+        this.apiVersions = apiVersions;
     }
 
     @GetMapping("/overview")
@@ -98,20 +98,32 @@ public class ConsoleController {
             attention.add(Map.of("kind", "paused", "text", "Sending to Meta is paused: " + paused.message(),
                     "action", String.valueOf(paused.userAction())));
         }
+        Object level = ((Map<?, ?>) m.get("api")).get("level");
+        if ("expiring".equals(level) || "expired".equals(level)) {
+            attention.add(Map.of("kind", "api-version", "text", String.valueOf(((Map<?, ?>) m.get("api")).get("message"))));
+        }
         long dead = store.deadLetterBatches();
         if (dead > 0) attention.add(Map.of("kind", "dead-letters", "text", dead + " batches in the dead letters", "link", "dead-letters.html"));
         m.put("attention", attention);
         return m;
     }
 
+    /** the configured Graph API version and Meta's published expiry (ApiVersions), with what Meta last said about it */
     private Map<String, Object> api() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", env.getProperty("meta.api-version"));
-        LocalDate expiry = null;
-        ApiVersionExpiry e = apiExpiry.getIfAvailable();
-        if (e != null) expiry = e.expiry().orElse(null);
-        m.put("expires", expiry == null ? null : expiry.toString());
-        m.put("daysLeft", expiry == null ? null : ChronoUnit.DAYS.between(LocalDate.now(), expiry));
+        ApiVersions versions = apiVersions.getIfAvailable();
+        if (versions == null) {
+            m.put("version", env.getProperty("meta.api-version"));
+            return m;
+        }
+        ApiVersions.Status s = versions.status();
+        m.put("version", s.version());
+        m.put("level", s.level().name().toLowerCase(Locale.ROOT));
+        m.put("expires", s.expires());
+        m.put("daysLeft", s.daysLeft());
+        m.put("message", s.message());
+        ApiVersions.Notice n = versions.lastNotice();
+        if (n != null) m.put("metaSaid", Map.of("message", n.message(), "at", n.at().toString(), "refused", n.refused()));
         return m;
     }
 

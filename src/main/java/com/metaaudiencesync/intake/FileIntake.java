@@ -3,7 +3,9 @@ package com.metaaudiencesync.intake;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.guard.ReplaceGuard;
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.AudienceValidation;
 import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
@@ -48,6 +50,11 @@ public class FileIntake implements DeliveryListener {
     private volatile boolean dryRun;
 
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
+
+    private volatile ReplaceGuard replaceGuard;
+
+    /** The mass-removal guard asked before a replace group is released (none: every replace goes). */
+    public void setReplaceGuard(ReplaceGuard g) { this.replaceGuard = g; }
 
     /** single-thread executors that normalize chunks (64-record blocks at a time) while the route's thread reads the next ones */
     private final java.util.concurrent.ExecutorService[] helpers;
@@ -285,6 +292,8 @@ public class FileIntake implements DeliveryListener {
         private Action action;
         BatchStager.Group group;
         String lduProblem;
+        /** why the group's audience id or name is refused (checked once per group, not per row), or null */
+        String audienceProblem;
 
         boolean sameAs(RawMember m) {
             return group != null && m.action == action && java.util.Objects.equals(m.audienceId, audienceId)
@@ -295,6 +304,7 @@ public class FileIntake implements DeliveryListener {
         void set(RawMember m) {
             audienceId = m.audienceId; audienceName = m.audienceName; action = m.action;
             ldu = m.ldu; lduCountry = m.lduCountry; lduState = m.lduState;
+            audienceProblem = AudienceValidation.problem(m.audienceId, m.audienceName);
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
             group = new BatchStager.Group(ref, m.action, com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState));
             lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
@@ -319,9 +329,10 @@ public class FileIntake implements DeliveryListener {
         if (m.action == null) return new Normalized(r.line(), "invalid_action", null, null, null, null);
         if (m.audienceId == null && m.audienceName == null) return new Normalized(r.line(), "no_audience", null, null, null, null);
         if (m.action == Action.REPLACE && run.action != Action.REPLACE) return new Normalized(r.line(), "invalid_action", null, null, null, null);
+        if (!last.sameAs(m)) last.set(m);
+        if (last.audienceProblem != null) return new Normalized(r.line(), last.audienceProblem, null, null, null, null);
         RowBuilder.EncodedRows res = rows.buildEncoded(m, hasher);
         if (res.rejected()) return new Normalized(r.line(), res.rejectReason(), res.fieldIssues(), null, null, null);
-        if (!last.sameAs(m)) last.set(m);
         return new Normalized(r.line(), null, res.fieldIssues(), last.group, last.lduProblem, res.rows());
     }
 
@@ -422,7 +433,7 @@ public class FileIntake implements DeliveryListener {
         } else {
             drain(run);
             run.stager.flush();
-            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) intakes.releaseGroup(g);
+            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) releaseReplace(run, g);
             String status = run.fatal != null ? "partial" : "done";
             report = report(run, status);
             intakes.markRead(run.key, run.counts.read, run.counts.accepted, run.counts.rejected, JSON.writeValueAsString(report), reportPath.toString());
@@ -440,6 +451,13 @@ public class FileIntake implements DeliveryListener {
                 run.counts.rejected, run.counts.rowsOut, run.seq, String.format("%.2f", secs), String.format("%.2f", run.backpressureNanos / 1e9),
                 run.fatal != null ? " — reading stopped at line " + run.fatalLine + ": " + run.fatal : "");
         return report;
+    }
+
+    /** A replace group is released unless the mass-removal guard holds it for an operator (docs/guard-rails.md). */
+    private void releaseReplace(IntakeRun run, String groupKey) {
+        String held = replaceGuard == null ? null : replaceGuard.holdIfNeeded(run.file.getName(), run.key, groupKey);
+        if (held == null) intakes.releaseGroup(groupKey);
+        else run.heldReplaces.add(held);
     }
 
     private void count(IntakeRun run) {
@@ -468,6 +486,7 @@ public class FileIntake implements DeliveryListener {
             run.stager.rowsPerGroup().forEach((g, n) -> perAudience.computeIfAbsent(g.audience().display(), k -> new LinkedHashMap<>()).put(g.action().wire(), n));
         }
         r.put("audiences", perAudience);
+        if (!run.heldReplaces.isEmpty()) r.put("held", run.heldReplaces);
         return r;
     }
 

@@ -39,6 +39,8 @@ public final class IntakeRun {
     /** bytes of the file read so far (compressed bytes for .gz), for the progress line's ETA */
     public volatile long bytesRead;
     public final List<String> replaceGroups = new ArrayList<>();
+    /** why replace groups of this file were held by the mass-removal guard (in its report) */
+    final List<String> heldReplaces = new ArrayList<>();
     /** one per run: caches the header lookups */
     public final MemberMapper mapper;
     /** a CSV's header, looked up by every mapper of this run before the first record (MemberMapper.prepare) */

@@ -17,6 +17,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Calls the Graph API with the JDK's own clients (HttpURLConnection for POSTs, HttpClient for GETs; see
@@ -39,6 +40,8 @@ public class GraphClient {
     /** GETs (audience lookups, the account probe): their token is in the query string, which HttpURLConnection logs at DEBUG */
     private final java.net.http.HttpClient http;
     private final String appsecretProof;
+    /** sees every answer (API version notices); none by default */
+    private volatile Consumer<GraphResponse> responseObserver = r -> { };
 
     public GraphClient(MetaProperties meta, Duration connectTimeout, Duration requestTimeout) {
         this.meta = meta;
@@ -47,6 +50,17 @@ public class GraphClient {
         this.http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
         this.appsecretProof = meta.getAppSecret() == null || meta.getAppSecret().isBlank() || !meta.hasToken() ? null
                 : new HmacUtils(HmacAlgorithms.HMAC_SHA_256, meta.getAppSecret()).hmacHex(meta.getAccessToken());
+    }
+
+    public void setResponseObserver(Consumer<GraphResponse> observer) { this.responseObserver = observer; }
+
+    private GraphResponse observed(GraphResponse r) {
+        try {
+            responseObserver.accept(r);
+        } catch (RuntimeException e) {
+            // an observer never costs the call its answer
+        }
+        return r;
     }
 
     public String base() {
@@ -257,7 +271,7 @@ public class GraphClient {
             }
             Map<String, java.util.List<String>> fields = new java.util.HashMap<>();
             c.getHeaderFields().forEach((k, v) -> { if (k != null) fields.put(k, v); });
-            return new GraphResponse(status, HttpHeaders.of(fields, (k, v) -> true), text);
+            return observed(new GraphResponse(status, HttpHeaders.of(fields, (k, v) -> true), text));
         } catch (IOException e) {
             if (expired.get()) {
                 HttpTimeoutException t = new HttpTimeoutException("request timed out after " + requestTimeout.toMillis() + " ms");
@@ -275,7 +289,7 @@ public class GraphClient {
         try {
             java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new GraphResponse(r.statusCode(), r.headers(), r.body());
+            return observed(new GraphResponse(r.statusCode(), r.headers(), r.body()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

@@ -21,7 +21,21 @@ public final class GraphErrorClassifier {
     /** documented permanent codes (meta-api.md §4 "Permanent"); 2650 is permanent unless its subcode says otherwise */
     private static final Set<Integer> PERMANENT = Set.of(100, 105, 194, 2635, 2650, 2654, 2655, 2656, 368);
 
+    /** 100 with these subcodes: Meta flagged the audience (operation_status 471) and blocks edits and uploads (meta-api.md §9) */
+    static final Set<Integer> FLAGGED_SUBCODES = Set.of(1713228, 1713230, 1713231);
+    /** Outcome code (and dead-letter code) of a batch refused because its audience is flagged */
+    public static final String AUDIENCE_FLAGGED = "audience_flagged";
+    /** operation_status code of a flagged audience */
+    public static final int FLAGGED_OPERATION_STATUS = 471;
+    public static final String FLAGGED_REASON = "Meta blocked uploads to this audience because it may suggest people's health or financial status"
+            + " (flagged audience, operation_status 471).";
+    public static final String FLAGGED_ACTION = "Edit the audience or appeal in Ads Manager; once Meta lifts the flag, replay its dead letters"
+            + " (POST /api/dead-letters/replay).";
+
     private GraphErrorClassifier() {}
+
+    /** True when the answer says the batch's audience is flagged (stop sending to it, not to the account). */
+    public static boolean audienceFlagged(Outcome o) { return AUDIENCE_FLAGGED.equals(o.code()); }
 
     public static Outcome classify(GraphResponse r) {
         int status = r.status();
@@ -63,6 +77,8 @@ public final class GraphErrorClassifier {
         Integer sub = error.hasNonNull("error_subcode") ? error.get("error_subcode").asInt() : null;
         boolean transientFlag = error.path("is_transient").asBoolean(false);
         String msg = "(#" + code + (sub != null ? "/" + sub : "") + ") " + safeMessage(error);
+        // the dead letter's reason says what to do: Meta no longer serves this call at the configured version
+        if (code == 2635) msg += " — raise meta.api-version (to " + ApiVersions.DEFAULT + " or newer), then replay the dead letters";
         String c = String.valueOf(code);
         if (THROTTLE.contains(code) || (code == 2650 && sub != null && sub == 1870145)) {
             return new Outcome(Outcome.Kind.THROTTLE, c, sub, msg, Math.max(wait, retryAfter(r)), null);
@@ -72,6 +88,10 @@ public final class GraphErrorClassifier {
         }
         if (code == 2663 || code == 2664 || code == 2655 || (code == 200 && sub != null && sub == 1870090)) {
             return new Outcome(Outcome.Kind.PERMISSION, c, sub, msg, 0, ACCEPT_TERMS);
+        }
+        if (code == 100 && sub != null && FLAGGED_SUBCODES.contains(sub)) {
+            // one audience refused, not the account: dead-letter its batches, every other audience keeps flowing
+            return new Outcome(Outcome.Kind.PERMANENT, AUDIENCE_FLAGGED, sub, FLAGGED_REASON + " " + FLAGGED_ACTION + " Meta said: " + msg, 0, FLAGGED_ACTION);
         }
         if (code == 10 || (code >= 200 && code <= 299) || code == 294) {
             return new Outcome(Outcome.Kind.PERMISSION, c, sub, msg, 0, ADMIN_RIGHTS);
@@ -83,6 +103,30 @@ public final class GraphErrorClassifier {
             return new Outcome(Outcome.Kind.TRANSIENT, c, sub, msg, 0, null);
         }
         return new Outcome(Outcome.Kind.PERMANENT, c, sub, msg, 0, null);
+    }
+
+    /** start of {@link #versionNotice} when Meta refused the call for its version (#2635) */
+    public static final String VERSION_REFUSED = "Meta refused a call for its API version (#2635)";
+    public static final String VERSION_HEADER = "X-Ad-Api-Version-Warning";
+
+    /**
+     * What Meta said about the API version in this answer, in plain words, or null: error #2635 (deprecated
+     * version) or the {@code X-Ad-Api-Version-Warning} header of a call it moved up to a newer version.
+     */
+    public static String versionNotice(GraphResponse r) {
+        String body = r.body();
+        if (body != null && body.contains("2635")) {
+            try {
+                JsonNode error = JSON.readTree(body).path("error");
+                if (error.path("code").asInt(-1) == 2635) return VERSION_REFUSED;
+            } catch (IOException ignored) {
+                // not JSON: no version error
+            }
+        }
+        String header = r.header(VERSION_HEADER);
+        if (header == null || header.isBlank()) return null;
+        String h = header.strip();
+        return "Meta warned about the API version (" + VERSION_HEADER + ": " + (h.length() > 200 ? h.substring(0, 200) : h) + ")";
     }
 
     /** A failure to get an answer at all: timeouts, refused or dropped connections. Always transient. */

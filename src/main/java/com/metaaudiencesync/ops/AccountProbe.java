@@ -39,6 +39,11 @@ public class AccountProbe {
         this.dryRun = dryRun;
     }
 
+    private volatile AudienceFlags flags;
+
+    /** Where the operation_status read with the sizes goes (flagged audiences). */
+    public void setAudienceFlags(AudienceFlags f) { this.flags = f; }
+
     public long lastCheck() { return lastCheck; }
     public String lastResult() { return lastResult; }
 
@@ -71,20 +76,31 @@ public class AccountProbe {
             log.warn("Meta account check: Graph API not reachable ({})", e.getClass().getSimpleName());
         }
         if (gate.isOpen() && System.currentTimeMillis() - lastSizeRefresh > 10 * 60_000L) refreshSizes();
+        AudienceFlags f = flags;
+        if (f != null) f.reload(); // flags other instances set or cleared
     }
 
-    /** Reads approximate_count_lower_bound/upper_bound of every managed audience (cached in mas_audience). */
+    /**
+     * Reads approximate_count_lower_bound/upper_bound and operation_status of every managed audience (cached in
+     * mas_audience; operation_status 471 flags the audience, see {@link AudienceFlags}).
+     */
     public void refreshSizes() {
         lastSizeRefresh = System.currentTimeMillis();
         List<Map<String, Object>> rows = jdbc.queryForList("SELECT name, audience_id FROM mas_audience WHERE audience_id IS NOT NULL");
         for (Map<String, Object> a : rows) {
             try {
-                GraphResponse r = graph.get((String) a.get("audience_id"), Map.of("fields", "approximate_count_lower_bound,approximate_count_upper_bound"));
+                GraphResponse r = graph.get((String) a.get("audience_id"),
+                        Map.of("fields", "approximate_count_lower_bound,approximate_count_upper_bound,operation_status"));
                 if (GraphErrorClassifier.classify(r).kind() != Outcome.Kind.SUCCESS) continue;
                 JsonNode n = JSON.readTree(r.body());
                 jdbc.update("UPDATE mas_audience SET approx_lower=?, approx_upper=?, refreshed_at=? WHERE name=?",
                         n.path("approximate_count_lower_bound").asLong(-1), n.path("approximate_count_upper_bound").asLong(-1),
                         System.currentTimeMillis(), a.get("name"));
+                JsonNode os = n.path("operation_status");
+                AudienceFlags f = flags;
+                if (f != null && os.path("code").isInt()) {
+                    f.operationStatus((String) a.get("name"), (String) a.get("audience_id"), os.path("code").asInt(), os.path("description").asText(null));
+                }
             } catch (IOException e) {
                 return;
             }

@@ -3,6 +3,7 @@ package com.metaaudiencesync.ops;
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.meta.GraphClient;
 import com.metaaudiencesync.send.AccountGate;
+import com.metaaudiencesync.send.BatchSender;
 import com.metaaudiencesync.store.BatchStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,8 +17,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
 @Configuration
 public class OpsBeans {
     @Bean
-    public AccountProbe accountProbe(GraphClient graph, AccountGate gate, JdbcTemplate jdbc, boolean dryRunMode) {
-        return new AccountProbe(graph, gate, jdbc, dryRunMode);
+    public AccountProbe accountProbe(GraphClient graph, AccountGate gate, JdbcTemplate jdbc, boolean dryRunMode, AudienceFlags flags) {
+        AccountProbe p = new AccountProbe(graph, gate, jdbc, dryRunMode);
+        p.setAudienceFlags(flags);
+        return p;
+    }
+
+    /** Flagged audiences (operation_status 471): the sender stops sending to them; gauge mas_audiences_flagged. */
+    @Bean
+    public AudienceFlags audienceFlags(JdbcTemplate jdbc, BatchSender sender, MeterRegistry registry) {
+        AudienceFlags f = new AudienceFlags(jdbc);
+        sender.setAudienceFlags(f);
+        Gauge.builder("mas_audiences_flagged", f, AudienceFlags::count).description("audiences Meta flagged (operation_status 471); nothing is sent to them")
+                .register(registry);
+        return f;
     }
 
     @Bean

@@ -34,6 +34,8 @@ public class SyncMetrics {
     public void graphLatency(String op, Duration d) { Timer.builder("mas_graph_request").tag("op", op).register(registry).record(d); }
     public void filesTaken(String outcome) { counter("mas_files", "outcome", outcome).increment(); }
     public void webhookEvents(String outcome, long n) { counter("mas_webhook_events", "outcome", outcome).increment(n); }
+    /** a poll run or a .replace file the mass-removal guard held (kind: poll | file); mas_guard_held is the gauge of those still held */
+    public void guardHeld(String kind) { counter("mas_guard_holds", "kind", kind).increment(); }
     public void markSuccess() { lastSuccess.set(System.currentTimeMillis()); }
 
     private Counter counter(String name, String... tags) {

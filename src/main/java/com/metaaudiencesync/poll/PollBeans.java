@@ -1,6 +1,8 @@
 package com.metaaudiencesync.poll;
 
 import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.guard.KnownMembers;
+import com.metaaudiencesync.guard.RemovalGuard;
 import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.BatchSender;
@@ -31,9 +33,9 @@ public class PollBeans {
 
     @Bean(destroyMethod = "shutdown")
     public PollRunner pollRunner(SyncProperties sync, PollStore store, PollSources sources, RowBuilder rows, BatchStore batches, SyncMetrics metrics,
-                                 BatchSender sender) {
+                                 BatchSender sender, RemovalGuard guard, KnownMembers known) {
         sender.addListener(new PollDeliveryListener(store));
-        return new PollRunner(sync, store, sources, rows, batches, metrics);
+        return new PollRunner(sync, store, sources, rows, batches, metrics, guard, known);
     }
 
     @Bean(destroyMethod = "close")

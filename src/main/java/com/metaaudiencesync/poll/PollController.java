@@ -82,6 +82,39 @@ public class PollController {
         return ResponseEntity.ok(view(r));
     }
 
+    /**
+     * Releases a held run (docs/guard-rails.md): 200 with what was queued; 404 for an unknown job or run; 409 when the
+     * run is not held (approved, superseded, never held) or another run of the job is in progress.
+     */
+    @PostMapping("/{name}/runs/{id}/approve")
+    public ResponseEntity<Object> approve(@PathVariable("name") String name, @PathVariable("id") long id) {
+        if (!runner.has(name)) return notFound(name);
+        PollRunner.Approval a = runner.approve(name, id);
+        return switch (a.result()) {
+            case NOT_FOUND -> problem(HttpStatus.NOT_FOUND, "No such run", "no run " + id + " of poll job '" + name + "'");
+            case NOT_HELD -> problem(HttpStatus.CONFLICT, "Run not held", "run " + id + " of poll job '" + name + "' is not held"
+                    + (a.status() == null || "null".equals(a.status()) ? "" : " (it is " + a.status().toLowerCase(Locale.ROOT) + ")"));
+            case BUSY -> problem(HttpStatus.CONFLICT, "Run in progress", "a run of poll job '" + name + "' is in progress; approve when it ends");
+            case APPROVED -> {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("approved", true);
+                body.put("job", name);
+                body.put("runId", id);
+                body.put("status", a.status().toLowerCase(Locale.ROOT));
+                body.put("rowsRemoved", a.rowsRemoved());
+                body.put("rowsReplaced", a.rowsReplaced());
+                body.put("batches", a.batches());
+                yield ResponseEntity.ok(body);
+            }
+        };
+    }
+
+    private static ResponseEntity<Object> problem(HttpStatus status, String title, String detail) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
+        p.setTitle(title);
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(p);
+    }
+
     private static ResponseEntity<Object> notFound(String name) {
         return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "no poll job named '" + name + "' (see GET /api/polls)"));
@@ -105,6 +138,11 @@ public class PollController {
         m.put("audience", r.get("audience_key"));
         m.put("source", r.get("source"));
         m.put("outcome", r.get("status"));
+        m.put("status", r.get("status") == null ? null : r.get("status").toString().toLowerCase(Locale.ROOT));
+        m.put("held", PollStore.HELD.equals(r.get("status")) ? held(r) : null);
+        m.put("heldReason", r.get("held_reason"));
+        m.put("heldAt", time(r.get("held_at")));
+        m.put("approvedAt", time(r.get("approved_at")));
         m.put("scheduledAt", time(r.get("scheduled_at")));
         m.put("start", time(r.get("started_at")));
         m.put("readEnd", time(r.get("read_finished_at")));
@@ -125,6 +163,17 @@ public class PollController {
         m.put("smallAudienceWarning", r.get("warning"));
         m.put("error", r.get("error"));
         return m;
+    }
+
+    /** Why a held run is held, with the numbers the guard compared. */
+    private static Map<String, Object> held(Map<String, Object> r) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("reason", r.get("held_reason"));
+        h.put("wouldRemove", r.get("held_would_remove"));
+        h.put("knownMembers", r.get("held_known_members"));
+        h.put("sourceRows", r.get("held_source_rows"));
+        h.put("lastSourceRows", r.get("held_last_source_rows"));
+        return h;
     }
 
     private static String time(Object epochMillis) {

@@ -2,6 +2,7 @@ package com.metaaudiencesync.poll;
 
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.AudienceValidation;
 import com.metaaudiencesync.store.AudienceRef;
 import org.quartz.CronExpression;
 
@@ -62,6 +63,9 @@ public final class PollJobs {
             if (!byName && !byId) p.add(at + ": set audience (a name, created when missing) or audience-id");
             if (byName && byId) p.add(at + ": set only one of audience and audience-id");
             if (byId && !j.getAudienceId().trim().matches("[0-9]{1,25}")) p.add(at + ": audience-id '" + j.getAudienceId() + "' must be the audience's digits");
+            if (byName && !byId && AudienceValidation.nameProblem(j.getAudience()) != null) {
+                p.add(at + ": audience must be 1 to " + AudienceValidation.MAX_NAME_LENGTH + " characters without control characters");
+            }
             String mode = j.getMode() == null ? "" : j.getMode().trim().toLowerCase(Locale.ROOT);
             if (!Set.of("upsert", "delete", "mirror", "replace").contains(mode)) {
                 p.add(at + ": mode '" + j.getMode() + "' is unknown (use upsert, delete, mirror or replace)");

@@ -1,6 +1,8 @@
 package com.metaaudiencesync.poll;
 
 import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.guard.KnownMembers;
+import com.metaaudiencesync.guard.RemovalGuard;
 import com.metaaudiencesync.intake.BatchStager;
 import com.metaaudiencesync.intake.MemberMapper;
 import com.metaaudiencesync.intake.RecordReader;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +35,9 @@ import java.util.concurrent.TimeUnit;
  * Runs one poll job: reads its source into mas_poll_seen (nothing is sent while reading), then, only when the
  * whole source was read, computes in SQL what to add and remove against the job's acknowledged state and
  * stores the batches for the core sender, in one transaction. A read that fails part-way sends nothing and
- * changes no state. One run per job at a time, across instances (claim row with a lease in mas_poll_job).
+ * changes no state. A run the mass-removal guard ({@link RemovalGuard}) judges too destructive is HELD: its adds go,
+ * its removals wait, with its read rows kept, for {@link #approve} or a later run that supersedes it.
+ * One run per job at a time, across instances (claim row with a lease in mas_poll_job).
  * Plain Java: the Quartz routes ({@link PollRoutes}) and the admin endpoints call it.
  */
 public class PollRunner {
@@ -50,6 +55,8 @@ public class PollRunner {
     private final BatchStore batches;
     private final SyncProperties sync;
     private final SyncMetrics metrics;
+    private final RemovalGuard guard;
+    private final KnownMembers known;
     private final long leaseRenewMillis;
     private final ExecutorService manual = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "poll-manual");
@@ -62,8 +69,11 @@ public class PollRunner {
         return t;
     });
 
-    public PollRunner(SyncProperties sync, PollStore store, PollSources sources, RowBuilder rows, BatchStore batches, SyncMetrics metrics) {
+    public PollRunner(SyncProperties sync, PollStore store, PollSources sources, RowBuilder rows, BatchStore batches, SyncMetrics metrics,
+                      RemovalGuard guard, KnownMembers known) {
         this.sync = sync;
+        this.guard = guard;
+        this.known = known;
         this.store = store;
         this.sources = sources;
         this.rows = rows;
@@ -179,6 +189,7 @@ public class PollRunner {
         metrics.rowsAccepted("poll", c.accepted);
         c.reasons.forEach((reason, n) -> metrics.rowsRejected("poll", reason, n));
         Diff d = emit(job, runId, mode, aud, c);
+        if (d.held != null) return;
         log.info("Poll job {}: run {} read {} records ({} accepted, {} rejected, {} distinct rows): {} to add, {} to remove, {} unchanged, {} batches queued, {} s",
                 name, runId, c.read, c.accepted, c.rejected, d.distinct, d.added, d.removed, d.unchanged, d.batches,
                 String.format("%.2f", (System.nanoTime() - t0) / 1e9));
@@ -189,62 +200,178 @@ public class PollRunner {
         int batches;
         Long audienceSize;
         String warning;
+        RemovalGuard.Hold held;
     }
 
     private Diff emit(SyncProperties.PollJob job, long runId, PollJobs.Mode mode, AudienceRef aud, PollCounts c) {
         String name = job.getName();
-        String audKey = aud.key();
-        String groupKey = "poll:" + name + "#" + runId;
         Diff d = new Diff();
-        int[] gseq = {0};
         store.tx.executeWithoutResult(s -> {
-            BatchStager stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, l) -> {
-                Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encodePayload(l), "poll:" + name).withPoll(name, runId);
-                boolean held = g.action() == Action.REPLACE;
-                if (held) b = b.withGroup(groupKey, ++gseq[0]);
-                batches.insert(b, held);
-                d.batches++;
-            });
-            BatchStager.Group add = new BatchStager.Group(aud, Action.ADD);
-            BatchStager.Group remove = new BatchStager.Group(aud, Action.REMOVE);
-            BatchStager.Group replace = new BatchStager.Group(aud, Action.REPLACE);
             Number distinct = store.jdbc.queryForObject("SELECT COUNT(DISTINCT row_key) FROM mas_poll_seen WHERE run_id=?", Number.class, runId);
             d.distinct = distinct == null ? 0 : distinct.longValue();
-            switch (mode) {
-                case UPSERT -> {
-                    long before = store.stateCount(name, audKey);
-                    store.streamNew(runId, name, audKey, (k, row) -> { d.added++; stager.add(add, row); });
-                    d.unchanged = d.distinct - d.added;
-                    d.audienceSize = before + d.added;
-                }
-                case MIRROR -> {
-                    store.streamNew(runId, name, audKey, (k, row) -> { d.added++; stager.add(add, row); });
-                    store.streamGone(runId, name, audKey, (k, row) -> { d.removed++; stager.add(remove, row); });
-                    d.unchanged = d.distinct - d.added;
-                    d.audienceSize = d.distinct;
-                }
-                case DELETE -> store.streamSeen(runId, (k, row) -> { d.removed++; stager.add(remove, row); });
-                case REPLACE -> {
-                    if (d.distinct == 0) {
-                        // Meta cannot replace an audience with nothing: remove what this job last sent instead
-                        store.streamState(name, audKey, (k, row) -> { d.removed++; stager.add(remove, row); });
-                    } else {
-                        store.streamSeen(runId, (k, row) -> { d.added++; stager.add(replace, row); });
-                    }
-                    d.audienceSize = d.distinct;
-                }
+            RemovalGuard.Hold hold = judge(name, runId, mode, aud, c, d.distinct);
+            int superseded = store.supersedeHeld(name, runId);
+            if (superseded > 0) log.warn("Poll job {}: run {} supersedes {} held run(s) of this job; nothing of them is removed", name, runId, superseded);
+            Staging st = new Staging(name, runId, aud, d);
+            stageAdds(st, mode);
+            if (hold == null) stageRemovals(st, mode);
+            st.finish();
+            if (hold != null) {
+                d.held = hold;
+                store.held(runId, c, d.distinct, d.added, d.unchanged, d.batches, hold);
+                metrics.guardHeld("poll");
+                log.warn("Poll job {}: run {} HELD: {}. Nothing is removed{} until an operator approves it (POST /api/polls/{}/runs/{}/approve)"
+                        + " or a later run supersedes it", name, runId, hold.reason(), d.added > 0 ? " (its " + d.added + " adds are sent)" : "", name, runId);
+                return;
             }
-            stager.flush();
-            if (gseq[0] > 0) batches.releaseGroup(groupKey);
-            if (d.audienceSize != null && d.audienceSize < SMALL_AUDIENCE) {
-                d.warning = "audience " + aud.display() + " will hold " + d.audienceSize + " rows after this run, fewer than the " + SMALL_AUDIENCE
-                        + " Meta needs before it delivers ads to a Custom Audience (synced anyway)";
-                log.warn("Poll job {}: run {}: small audience: {}", name, runId, d.warning);
-            }
+            warnSmall(name, runId, aud, d);
             store.readDone(runId, c, d.distinct, d.added, d.removed, d.unchanged, d.batches, d.audienceSize, d.warning);
             store.deleteSeen(runId);
         });
         return d;
+    }
+
+    /** The guard's verdict for a run that removes (mirror, delete, replace); null: it may go ahead. */
+    private RemovalGuard.Hold judge(String name, long runId, PollJobs.Mode mode, AudienceRef aud, PollCounts c, long distinct) {
+        return switch (mode) {
+            case UPSERT -> null;
+            case MIRROR -> guard.check(store.goneCount(runId, name, aud.key()), store.stateCount(name, aud.key()), c.read, store.lastSourceRows(name), true);
+            case REPLACE -> guard.check(distinct == 0 ? store.stateCount(name, aud.key()) : store.goneCount(runId, name, aud.key()),
+                    store.stateCount(name, aud.key()), c.read, store.lastSourceRows(name), true);
+            // a delete job has no state of its own: every row it reads is removed, compared with what is known of the audience
+            case DELETE -> guard.check(distinct, known.of(aud), c.read, store.lastSourceRows(name), false);
+        };
+    }
+
+    /** Where the batches of one run's emit go: a stager, and the replace group they form. */
+    private final class Staging {
+        final String name;
+        final long runId;
+        final String audKey;
+        final Diff d;
+        final String groupKey;
+        final BatchStager stager;
+        final BatchStager.Group add, remove, replace;
+        int gseq;
+
+        Staging(String name, long runId, AudienceRef aud, Diff d) {
+            this.name = name;
+            this.runId = runId;
+            this.audKey = aud.key();
+            this.d = d;
+            this.groupKey = "poll:" + name + "#" + runId;
+            this.stager = new BatchStager(sync.getBatchSize(), sync.getSend().getRemoveBatchSize(), (g, l) -> {
+                Batch b = Batch.newBatch(g.audience(), g.action(), l.size(), BatchCodec.encodePayload(l), "poll:" + name).withPoll(name, runId);
+                boolean held = g.action() == Action.REPLACE;
+                if (held) b = b.withGroup(groupKey, ++gseq);
+                batches.insert(b, held);
+                d.batches++;
+            });
+            add = new BatchStager.Group(aud, Action.ADD);
+            remove = new BatchStager.Group(aud, Action.REMOVE);
+            replace = new BatchStager.Group(aud, Action.REPLACE);
+        }
+
+        void finish() {
+            stager.flush();
+            if (gseq > 0) batches.releaseGroup(groupKey);
+        }
+    }
+
+    /** The adding part of a run: upsert and mirror adds (sent even when the guard holds the rest). */
+    private void stageAdds(Staging st, PollJobs.Mode mode) {
+        Diff d = st.d;
+        switch (mode) {
+            case UPSERT -> {
+                long before = store.stateCount(st.name, st.audKey);
+                store.streamNew(st.runId, st.name, st.audKey, (k, row) -> { d.added++; st.stager.add(st.add, row); });
+                d.unchanged = d.distinct - d.added;
+                d.audienceSize = before + d.added;
+            }
+            case MIRROR -> {
+                store.streamNew(st.runId, st.name, st.audKey, (k, row) -> { d.added++; st.stager.add(st.add, row); });
+                d.unchanged = d.distinct - d.added;
+            }
+            default -> { }
+        }
+    }
+
+    /** The part the guard may hold: mirror removals, delete, replace. */
+    private void stageRemovals(Staging st, PollJobs.Mode mode) {
+        Diff d = st.d;
+        switch (mode) {
+            case MIRROR -> {
+                store.streamGone(st.runId, st.name, st.audKey, (k, row) -> { d.removed++; st.stager.add(st.remove, row); });
+                d.audienceSize = d.distinct;
+            }
+            case DELETE -> store.streamSeen(st.runId, (k, row) -> { d.removed++; st.stager.add(st.remove, row); });
+            case REPLACE -> {
+                if (d.distinct == 0) {
+                    // Meta cannot replace an audience with nothing: remove what this job last sent instead
+                    store.streamState(st.name, st.audKey, (k, row) -> { d.removed++; st.stager.add(st.remove, row); });
+                } else {
+                    store.streamSeen(st.runId, (k, row) -> { d.added++; st.stager.add(st.replace, row); });
+                }
+                d.audienceSize = d.distinct;
+            }
+            default -> { }
+        }
+    }
+
+    private void warnSmall(String name, long runId, AudienceRef aud, Diff d) {
+        if (d.audienceSize != null && d.audienceSize < SMALL_AUDIENCE) {
+            d.warning = "audience " + aud.display() + " will hold " + d.audienceSize + " rows after this run, fewer than the " + SMALL_AUDIENCE
+                    + " Meta needs before it delivers ads to a Custom Audience (synced anyway)";
+            log.warn("Poll job {}: run {}: small audience: {}", name, runId, d.warning);
+        }
+    }
+
+    /** What approving a held run did. */
+    public record Approval(Result result, String status, long rowsRemoved, long rowsReplaced, int batches) {
+        public enum Result { APPROVED, NOT_FOUND, NOT_HELD, BUSY }
+    }
+
+    /**
+     * Releases a held run: its removals (mirror, delete) or its replace are computed again from the rows it read,
+     * kept in mas_poll_seen, against the state as it is now (its adds were sent when it was held), and queued.
+     * BUSY while another run of the job is in progress.
+     */
+    public Approval approve(String name, long runId) {
+        SyncProperties.PollJob job = jobs.get(name);
+        Map<String, Object> run = job == null ? null : store.run(runId);
+        if (run == null || !name.equals(column(run, "job"))) return new Approval(Approval.Result.NOT_FOUND, null, 0, 0, 0);
+        if (!PollStore.HELD.equals(column(run, "status"))) return new Approval(Approval.Result.NOT_HELD, String.valueOf(column(run, "status")), 0, 0, 0);
+        if (!store.claim(name)) return new Approval(Approval.Result.BUSY, PollStore.HELD, 0, 0, 0);
+        try {
+            PollJobs.Mode mode = PollJobs.Mode.valueOf(String.valueOf(column(run, "mode")).toUpperCase(Locale.ROOT));
+            AudienceRef aud = PollJobs.audience(job);
+            Diff d = new Diff();
+            Boolean ok = store.tx.execute(s -> {
+                if (!store.approve(runId)) return false;
+                Number distinct = store.jdbc.queryForObject("SELECT COUNT(DISTINCT row_key) FROM mas_poll_seen WHERE run_id=?", Number.class, runId);
+                d.distinct = distinct == null ? 0 : distinct.longValue();
+                Staging st = new Staging(name, runId, aud, d);
+                stageRemovals(st, mode);
+                st.finish();
+                store.released(runId, d.added, d.removed, d.batches, d.audienceSize);
+                store.deleteSeen(runId);
+                store.complete(runId);
+                return true;
+            });
+            if (!Boolean.TRUE.equals(ok)) return new Approval(Approval.Result.NOT_HELD, null, 0, 0, 0);
+            Map<String, Object> after = store.run(runId);
+            String status = after == null ? PollStore.SENDING : String.valueOf(column(after, "status"));
+            log.warn("Poll job {}: held run {} APPROVED by an operator: {} rows to remove, {} rows in a replace, {} batches queued",
+                    name, runId, d.removed, d.added, d.batches);
+            return new Approval(Approval.Result.APPROVED, status, d.removed, d.added, d.batches);
+        } finally {
+            store.release(name);
+        }
+    }
+
+    private static Object column(Map<String, Object> row, String name) {
+        for (Map.Entry<String, Object> e : row.entrySet()) if (e.getKey().equalsIgnoreCase(name)) return e.getValue();
+        return null;
     }
 
     static String message(Throwable e) {

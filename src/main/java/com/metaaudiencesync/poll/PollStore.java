@@ -1,5 +1,6 @@
 package com.metaaudiencesync.poll;
 
+import com.metaaudiencesync.guard.RemovalGuard;
 import com.metaaudiencesync.model.MetaKey;
 import com.metaaudiencesync.store.BatchCodec;
 import org.springframework.dao.DuplicateKeyException;
@@ -28,6 +29,10 @@ public class PollStore {
     public static final String PARTIAL = "PARTIAL";
     public static final String FAILED = "FAILED";
     public static final String SKIPPED = "SKIPPED";
+    /** the guard held the run's removals for an operator (docs/guard-rails.md); its read rows stay in mas_poll_seen */
+    public static final String HELD = "HELD";
+    /** a held run a later run of the job replaced before anyone approved it */
+    public static final String SUPERSEDED = "SUPERSEDED";
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -175,9 +180,65 @@ public class PollStore {
         complete(runId);
     }
 
-    private void complete(long runId) {
+    void complete(long runId) {
         jdbc.update("UPDATE mas_poll_run SET status=CASE WHEN batches_dead>0 THEN 'PARTIAL' ELSE 'SUCCEEDED' END, finished_at=?"
                 + " WHERE id=? AND status='SENDING' AND batches_acked+batches_dead>=batches_total", System.currentTimeMillis(), runId);
+    }
+
+    /** Called inside the emit transaction of a held run: its counts and why it is held; its read rows are kept. */
+    void held(long runId, PollCounts c, long distinct, long added, long unchanged, int batches, RemovalGuard.Hold h) {
+        long now = System.currentTimeMillis();
+        jdbc.update("UPDATE mas_poll_run SET status='HELD', read_finished_at=?, rows_read=?, rows_accepted=?, rows_rejected=?, rows_distinct=?,"
+                        + " rows_added=?, rows_removed=0, rows_unchanged=?, batches_total=?, reject_reasons=?, held_reason=?, held_would_remove=?,"
+                        + " held_known_members=?, held_source_rows=?, held_last_source_rows=?, held_at=? WHERE id=?",
+                now, c.read, c.accepted, c.rejected, distinct, added, unchanged, batches, trim(c.reasonsJson(), 4000), trim(h.reason(), 1000),
+                h.wouldRemove(), h.knownMembers(), h.sourceRows(), h.lastSourceRows(), now, runId);
+    }
+
+    /** Rows the source returned in the job's last successful run (null when there was none). */
+    public Long lastSourceRows(String job) {
+        List<Long> l = jdbc.queryForList("SELECT rows_read FROM mas_poll_run WHERE job=? AND status IN ('SUCCEEDED','PARTIAL')"
+                + " ORDER BY id DESC FETCH FIRST 1 ROWS ONLY", Long.class, job);
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /** Earlier held runs of the job give way to a run that read its source completely: their rows are dropped. */
+    int supersedeHeld(String job, long byRunId) {
+        List<Long> ids = jdbc.queryForList("SELECT id FROM mas_poll_run WHERE job=? AND status='HELD' AND id<>?", Long.class, job, byRunId);
+        for (Long id : ids) {
+            jdbc.update("UPDATE mas_poll_run SET status='SUPERSEDED', finished_at=?, error=COALESCE(error, ?) WHERE id=? AND status='HELD'",
+                    System.currentTimeMillis(), "superseded by run " + byRunId + " before it was approved (nothing of it was removed)", id);
+            deleteSeen(id);
+        }
+        return ids.size();
+    }
+
+    /** Approval: HELD becomes SENDING (true), in the caller's transaction; false when the run is no longer held. */
+    boolean approve(long runId) {
+        return jdbc.update("UPDATE mas_poll_run SET status='SENDING', approved_at=? WHERE id=? AND status='HELD'", System.currentTimeMillis(), runId) == 1;
+    }
+
+    /** After approval: what the released part of the run added to the counts. */
+    void released(long runId, long added, long removed, int batches, Long audienceSize) {
+        jdbc.update("UPDATE mas_poll_run SET rows_added=rows_added+?, rows_removed=?, batches_total=batches_total+?, audience_size=? WHERE id=?",
+                added, removed, batches, audienceSize, runId);
+    }
+
+    /** Held runs of every job (health, metrics). */
+    public List<Map<String, Object>> heldRuns() {
+        return jdbc.queryForList("SELECT id, job, audience_key, held_reason, held_at FROM mas_poll_run WHERE status='HELD' ORDER BY id");
+    }
+
+    public long heldCount() {
+        Number n = jdbc.queryForObject("SELECT COUNT(*) FROM mas_poll_run WHERE status='HELD'", Number.class);
+        return n == null ? 0 : n.longValue();
+    }
+
+    /** State rows the run did not read: what a mirror would remove, and what a replace drops. */
+    long goneCount(long runId, String job, String audienceKey) {
+        Number n = jdbc.queryForObject("SELECT COUNT(*) FROM mas_poll_state t WHERE t.job=? AND t.audience_key=? AND NOT EXISTS (SELECT 1 FROM mas_poll_seen s"
+                + " WHERE s.run_id=? AND s.row_key=t.row_key)", Number.class, job, audienceKey, runId);
+        return n == null ? 0 : n.longValue();
     }
 
     public List<Map<String, Object>> runs(String job, int limit) {

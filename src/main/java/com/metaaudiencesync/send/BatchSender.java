@@ -11,6 +11,7 @@ import com.metaaudiencesync.meta.GraphErrorClassifier;
 import com.metaaudiencesync.meta.GraphResponse;
 import com.metaaudiencesync.meta.Outcome;
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.ops.AudienceFlags;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.store.Batch;
 import com.metaaudiencesync.store.BatchStore;
@@ -70,6 +71,20 @@ public class BatchSender {
     static final String PAYLOAD_MISSING_REASON = "the batch's stored rows are missing (its payload file was deleted from the spool directory)";
 
     public void addListener(DeliveryListener l) { listeners.add(l); }
+
+    /** audiences Meta flagged (operation_status 471): their batches are dead-lettered without a request */
+    private volatile AudienceFlags flags;
+
+    public void setAudienceFlags(AudienceFlags f) { this.flags = f; }
+
+    /** True (and the batch dead-lettered) when its audience is flagged: nothing is sent to it, other audiences keep flowing. */
+    private boolean deadIfFlagged(Batch b, String audienceId) {
+        AudienceFlags f = flags;
+        if (f == null || !f.isFlagged(b.audience(), audienceId)) return false;
+        dead(b, GraphErrorClassifier.FLAGGED_REASON + " " + GraphErrorClassifier.FLAGGED_ACTION + " (not sent: the audience was already flagged)",
+                GraphErrorClassifier.AUDIENCE_FLAGGED, b.attempts());
+        return true;
+    }
 
     public boolean isDryRun() { return dryRun; }
 
@@ -155,6 +170,7 @@ public class BatchSender {
             dead(b, "audience '" + b.audience().display() + "' does not exist in the ad account; a remove never creates an audience", "audience_not_found", b.attempts());
             return;
         }
+        if (deadIfFlagged(b, audienceId)) return;
         Outcome o = call(b, audienceId, null);
         if (o == HELD_BACK) { store.release(b, Math.max(0, throttledUntil - System.currentTimeMillis())); return; }
         if (o.kind() != Outcome.Kind.SUCCESS) failed(b, o);
@@ -203,6 +219,10 @@ public class BatchSender {
                 groupFailed(group, GraphErrorClassifier.classify(e));
                 return;
             }
+        }
+        if (!dryRun && flags != null && flags.isFlagged(first.audience(), audienceId)) {
+            for (Batch b : group) deadIfFlagged(b, audienceId);
+            return;
         }
         long received = 0, invalid = 0;
         for (int i = 0; i < group.size(); i++) {
@@ -358,6 +378,8 @@ public class BatchSender {
             return;
         }
         int attempts = b.attempts() + 1;
+        AudienceFlags f = flags;
+        if (f != null && GraphErrorClassifier.audienceFlagged(o)) f.flag(b.audience(), b.audience().id(), o.message());
         if (o.kind() == Outcome.Kind.PERMANENT) {
             dead(b, o.message(), o.code(), attempts);
             return;
@@ -425,6 +447,8 @@ public class BatchSender {
             String path = "/" + meta.getApiVersion() + "/" + (b.action() == Action.REMOVE_ALL ? "act_" + meta.accountDigits() + "/usersofanyaudience"
                     : target + (b.action() == Action.REPLACE ? "/usersreplace" : "/users"));
             String safe = b.audience().display().replaceAll("[^A-Za-z0-9._-]", "_");
+            // a file name holds at most 255 bytes: a long audience name is cut (the full path is inside the file)
+            if (safe.length() > 100) safe = safe.substring(0, 100);
             String name = String.format("%012d-%s-%s", b.id(), b.action().wire(), safe);
             Path tmp = dir.resolve("." + name + ".tmp");
             byte[] head = ("{\"method\":\"POST\",\"path\":" + JSON.writeValueAsString(path) + ",\"body\":").getBytes();

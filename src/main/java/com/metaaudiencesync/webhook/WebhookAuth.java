@@ -5,6 +5,7 @@ import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -25,11 +26,40 @@ public final class WebhookAuth {
     private final byte[] secret;
     private final byte[] writeKey;
     private final byte[] token;
+    /** no credential may pass (live mode without any configured): every request is refused */
+    private final boolean refuseAll;
 
     public WebhookAuth(String secret, String writeKey, String token) {
+        this(secret, writeKey, token, false);
+    }
+
+    private WebhookAuth(String secret, String writeKey, String token, boolean refuseAll) {
         this.secret = bytes(secret);
         this.writeKey = bytes(writeKey);
         this.token = bytes(token);
+        this.refuseAll = refuseAll;
+    }
+
+    /** Refuses every request (401): live mode with no credential configured and unauthenticated webhooks not allowed. */
+    public static WebhookAuth refusingAll() { return new WebhookAuth(null, null, null, true); }
+
+    /** at least one of secret, write key or token is configured */
+    public boolean hasCredential() { return secret != null || writeKey != null || token != null; }
+
+    /** what a request must carry, in words for the start-up log (never the credentials themselves) */
+    public String describe() {
+        if (refuseAll) return "none configured: every webhook request is refused (401)";
+        if (!hasCredential()) return "none: webhooks accept unauthenticated requests";
+        StringBuilder b = new StringBuilder();
+        if (secret != null) b.append("X-Signature HMAC of the body (sync.webhook.secret)");
+        if (writeKey != null || token != null) {
+            if (b.length() > 0) b.append(" and ");
+            b.append("Authorization ");
+            if (writeKey != null) b.append("Basic with the write key (sync.webhook.write-key)");
+            if (writeKey != null && token != null) b.append(" or ");
+            if (token != null) b.append("Bearer token (sync.webhook.token)");
+        }
+        return b.toString();
     }
 
     private static byte[] bytes(String s) { return s == null || s.isEmpty() ? null : s.getBytes(StandardCharsets.UTF_8); }
@@ -38,6 +68,7 @@ public final class WebhookAuth {
 
     /** Checks the header-only parts (Authorization); headers are looked up case-insensitively by the caller. */
     public boolean headersOk(Map<String, String> headers) {
+        if (refuseAll) return false;
         if (writeKey == null && token == null) return true;
         String auth = headers.get("Authorization");
         if (auth == null) return false;
@@ -55,7 +86,7 @@ public final class WebhookAuth {
             }
             int colon = -1;
             for (int i = 0; i < decoded.length; i++) if (decoded[i] == ':') { colon = i; break; }
-            byte[] user = colon < 0 ? decoded : java.util.Arrays.copyOf(decoded, colon);
+            byte[] user = colon < 0 ? decoded : Arrays.copyOf(decoded, colon);
             return MessageDigest.isEqual(user, writeKey);
         }
         if (scheme.equals("bearer") && token != null) {

@@ -1,12 +1,15 @@
 package com.metaaudiencesync.webhook;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.intake.MemberMapper;
 import com.metaaudiencesync.intake.RecordReaders;
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.AudienceValidation;
 import com.metaaudiencesync.model.MetaKey;
 import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.ColumnAliases;
@@ -56,9 +59,14 @@ public final class WebhookParser {
             JsonNode n = JSON.readTree(body);
             if (n == null || n.isMissingNode()) throw new UnreadableBodyException("empty body");
             return n;
+        } catch (StreamConstraintsException e) {
+            // nesting, number or string beyond Jackson's limits: such errors carry no location
+            throw new UnreadableBodyException("JSON beyond the accepted limits (nesting depth, number or string length)");
         } catch (JsonProcessingException e) {
-            throw new UnreadableBodyException("not valid JSON (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-        } catch (IOException e) {
+            JsonLocation at = e.getLocation();
+            throw new UnreadableBodyException(at == null ? "not valid JSON" : "not valid JSON (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
+        } catch (IOException | RuntimeException e) {
+            // CharConversionException (invalid UTF-8) and anything else the parser throws: the body is unreadable
             throw new UnreadableBodyException("not valid JSON");
         }
     }
@@ -69,7 +77,16 @@ public final class WebhookParser {
         JsonNode root = readTree(body);
         List<JsonNode> objs = elements(root, false);
         List<WebhookItem> out = new ArrayList<>(objs.size());
-        for (int i = 0; i < objs.size(); i++) out.add(member(i, objs.get(i)));
+        for (int i = 0; i < objs.size(); i++) {
+            WebhookItem item;
+            try {
+                item = member(i, objs.get(i));
+            } catch (RuntimeException ex) {
+                // one member the mapper or normalizer cannot handle is rejected alone, never the request
+                item = WebhookItem.rejected(i, "invalid_member");
+            }
+            out.add(item);
+        }
         return out;
     }
 
@@ -85,6 +102,8 @@ public final class WebhookParser {
         if (!fields.containsKey("action") && findCanonical(fields, "action") == null) return WebhookItem.rejected(index, "missing_action");
         if (m.action == null || (m.action != Action.ADD && m.action != Action.REMOVE)) return WebhookItem.rejected(index, "invalid_action");
         if (m.audienceId == null && m.audienceName == null) return WebhookItem.rejected(index, "no_audience");
+        String audienceProblem = AudienceValidation.problem(m.audienceId, m.audienceName);
+        if (audienceProblem != null) return WebhookItem.rejected(index, audienceProblem);
         RowResult res = rowBuilder.build(m);
         if (res.rejected()) return WebhookItem.rejected(index, res.rejectReason());
         WebhookItem item = new WebhookItem(index);
@@ -149,6 +168,8 @@ public final class WebhookParser {
         if (key == null && props != null) key = text(props, "audience_key");
         if (key == null || key.isBlank()) return WebhookItem.ignored(index, "no_audience_key");
         key = key.trim();
+        String keyProblem = AudienceValidation.nameProblem(key);
+        if (keyProblem != null) return WebhookItem.rejected(index, keyProblem);
 
         JsonNode flag = track ? (props == null ? null : props.get(key)) : (traits == null ? null : traits.get(key));
         Boolean member = bool(flag);

@@ -210,6 +210,24 @@ class FileToMetaTest {
     }
 
     @Test
+    void anInvalidAudienceRejectsItsRowsWithAReasonNotTheFile() throws Exception {
+        String longName = "n".repeat(5000);
+        drop("names-check.csv", "email,audience,audience_id\n"
+                + "long1@names.example," + longName + ",\n"
+                + "ctrl@names.example,\"tab\there\",\n"
+                + "path@names.example,,../act_1/users\n"
+                + "fine@names.example,names-ok,\n");
+        await().atMost(Duration.ofSeconds(20)).until(() -> FAKE.audienceIdByName("names-ok") != null
+                && FAKE.membership(FAKE.audienceIdByName("names-ok")).size() == 1);
+        JsonNode report = awaitReport(".done", "names-check.csv");
+        assertThat(report.path("accepted").asInt()).isEqualTo(1);
+        assertThat(report.path("rejectReasons").path("audience_name_too_long").asInt()).isEqualTo(1);
+        assertThat(report.path("rejectReasons").path("invalid_audience_name").asInt()).isEqualTo(1);
+        assertThat(report.path("rejectReasons").path("invalid_audience_id").asInt()).isEqualTo(1);
+        assertThat(FAKE.audienceIdByName(longName)).isNull();
+    }
+
+    @Test
     void limitedDataUseColumnsArePassedThroughAsDataProcessingOptions() throws Exception {
         String id = FAKE.seedAudience("act_1001", "ldu-list");
         long before = FAKE.lduRowCount();

@@ -139,6 +139,10 @@ public final class FakeGraphApi implements AutoCloseable {
     private final Set<String> seenTokens = ConcurrentHashMap.newKeySet();
     private final Set<String> versionsSeen = ConcurrentHashMap.newKeySet();
     private volatile String lastVersion;
+    /** version → X-Ad-Api-Version-Warning value sent on every answer to a call under that version */
+    private final Map<String, String> versionWarnings = new ConcurrentHashMap<>();
+    /** versions Meta has retired: every call under them answers #2635 */
+    private final Set<String> retiredVersions = ConcurrentHashMap.newKeySet();
     private final AtomicLong addRequests = new AtomicLong();
     private final AtomicLong removeRequests = new AtomicLong();
     private final AtomicLong replaceRequests = new AtomicLong();
@@ -179,6 +183,8 @@ public final class FakeGraphApi implements AutoCloseable {
         String replaceSession;
         Set<String> staging;
         final Set<String> finishedReplaceSessions = new HashSet<>();
+        /** flagged by Meta's integrity review (health or financial status): operation_status 471, uploads refused */
+        volatile boolean flagged;
 
         Audience(String id, String accountId, String name, String description, String fileSource) {
             this.id = id;
@@ -332,6 +338,21 @@ public final class FakeGraphApi implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Every answer to a call under {@code version} (e.g. "v25.0") carries {@code X-Ad-Api-Version-Warning: value},
+     * as Meta sends on a call it moved up from a retired version.
+     */
+    public FakeGraphApi warnVersion(String version, String value) {
+        versionWarnings.put(version, value);
+        return this;
+    }
+
+    /** Every call under {@code version} fails with Meta's #2635 "deprecated version" error (HTTP 400). */
+    public FakeGraphApi retireVersion(String version) {
+        retiredVersions.add(version);
+        return this;
+    }
+
     /** Queues {@code fault} for the next {@code n} requests on any path. */
     public FakeGraphApi failNext(int n, Fault fault) {
         return failNext(null, n, fault);
@@ -364,6 +385,8 @@ public final class FakeGraphApi implements AutoCloseable {
         seenTokens.clear();
         versionsSeen.clear();
         lastVersion = null;
+        versionWarnings.clear();
+        retiredVersions.clear();
         addRequests.set(0);
         removeRequests.set(0);
         replaceRequests.set(0);
@@ -378,6 +401,25 @@ public final class FakeGraphApi implements AutoCloseable {
         maxQueryBytes = DEFAULT_MAX_QUERY_BYTES;
         usersLatency = Duration.ZERO;
         tokenInNextUrl = true;
+    }
+
+    /**
+     * Flags an audience as Meta does since 2025-09 for audiences that may suggest health or financial status:
+     * {@code operation_status} 471, and every {@code /users} and {@code /usersreplace} call on it answers
+     * 100/1713230 "Audience Upload Blocked". False lifts the flag (an appeal that succeeded).
+     */
+    public FakeGraphApi setFlagged(String audienceId, boolean flagged) {
+        Audience a = audiences.get(audienceId);
+        if (a == null) throw new IllegalArgumentException("no audience " + audienceId);
+        a.flagged = flagged;
+        return this;
+    }
+
+    private static void flaggedCheck(Audience a) {
+        if (a.flagged) {
+            throw GraphError.of(100, 1713230, "(#100) Audience Upload Blocked: This audience can't be updated because it may"
+                    + " suggest information about people's health or financial status.");
+        }
     }
 
     /** Creates an audience directly (no HTTP, not counted by createCount). Returns its id. */
@@ -580,6 +622,10 @@ public final class FakeGraphApi implements AutoCloseable {
                     String version = vm.group(1);
                     versionsSeen.add(version);
                     lastVersion = version;
+                    if (retiredVersions.contains(version)) {
+                        throw new GraphError(400, 2635, null, "OAuthException", false, "(#2635) You are calling a deprecated version of the Ads API. "
+                                + "Please update to the latest version.");
+                    }
                     if (rawQuery.length() > maxQueryBytes) {
                         reply = new Reply(414, "<html><head><title>414 Request-URI Too Large</title></head><body>"
                                 + "<h1>Request-URI Too Large</h1></body></html>", "text/html; charset=utf-8", Map.of());
@@ -600,6 +646,12 @@ public final class FakeGraphApi implements AutoCloseable {
                     reply = new Reply(500, errorJson(new GraphError(500, 1, null, "OAuthException", true,
                             "An unknown error occurred")), "application/json; charset=UTF-8", Map.of());
                 }
+            }
+            String versionWarning = vm.matches() ? versionWarnings.get(vm.group(1)) : null;
+            if (versionWarning != null) {
+                Map<String, String> headers = new LinkedHashMap<>(reply.headers);
+                headers.put("X-Ad-Api-Version-Warning", versionWarning);
+                reply = new Reply(reply.status, reply.body, reply.contentType, headers);
             }
             // recorded before the answer is written, so a client that got its answer always finds the record
             record(method, path, rawQuery, contentType, body.length, received, reply.status, errorCode, outcome);
@@ -1028,8 +1080,13 @@ public final class FakeGraphApi implements AutoCloseable {
                 case "time_created": n.put("time_created", a.created); break;
                 case "operation_status": {
                     ObjectNode os = n.putObject("operation_status");
-                    os.put("code", replacing ? 414 : 200);
-                    os.put("description", replacing ? "Replace in progress." : "Normal");
+                    if (a.flagged) {
+                        os.put("code", 471);
+                        os.put("description", "This audience may suggest information about people's health or financial status; uploads are blocked.");
+                    } else {
+                        os.put("code", replacing ? 414 : 200);
+                        os.put("description", replacing ? "Replace in progress." : "Normal");
+                    }
                     break;
                 }
                 case "delivery_status": n.putObject("delivery_status").put("code", 200).put("description", "This audience is ready for use.");
@@ -1355,6 +1412,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     private Reply users(Audience a, Params p, boolean remove) {
         termsCheck();
+        flaggedCheck(a);
         Checked c = check(p);
         sleep(usersLatency);
         synchronized (a) {
@@ -1435,6 +1493,7 @@ public final class FakeGraphApi implements AutoCloseable {
 
     private Reply usersReplace(Audience a, Params p) {
         termsCheck();
+        flaggedCheck(a);
         Map<String, String> s = p.session;
         if (s == null || s.get("session_id") == null || s.get("batch_seq") == null) {
             throw GraphError.invalidParam("(#100) Missing parameter(s): session");

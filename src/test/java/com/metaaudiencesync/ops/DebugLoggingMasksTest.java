@@ -33,6 +33,7 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:debugmask;DB_CLOSE_DELAY=-1",
         "meta.ad-account-id=act_3003",
+        "sync.webhook.allow-unauthenticated=true", // live mode: the webhook below carries no credential
         "sync.batch-timeout=1s",
         "sync.file.read-lock-check-interval=100",
         "sync.file.poll-delay=100",

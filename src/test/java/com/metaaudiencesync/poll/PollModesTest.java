@@ -45,6 +45,9 @@ class PollModesTest {
         replaceSrc = new PollTestSupport.SourceDb();
         http = new FlakyHttpSource();
         Map<String, String> p = PollTestSupport.base(dir, fake);
+        // these cases shrink five-row audiences on purpose: the mass-removal guard is off here (PollGuardTest covers it)
+        p.put("sync.guard.max-removal-percent", "100");
+        p.put("sync.guard.min-source-percent", "0");
         job(p, 0, "mirror", "mirror-aud", "mirror", mirrorSrc);
         job(p, 1, "upsert", "upsert-aud", "upsert", upsertSrc);
         job(p, 2, "optout", "upsert-aud", "delete", optoutSrc);

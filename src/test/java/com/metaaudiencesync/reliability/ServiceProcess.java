@@ -51,6 +51,12 @@ final class ServiceProcess {
         return exited ? (System.nanoTime() - t0) / 1_000_000 : -1;
     }
 
+    /** SIGTERM without waiting. */
+    void terminate() { process.destroy(); }
+
+    /** Waits up to {@code maxSeconds} for the process to exit; true when it did. */
+    boolean awaitExit(int maxSeconds) throws InterruptedException { return process.waitFor(maxSeconds, TimeUnit.SECONDS); }
+
     int exitValue() { return process.exitValue(); }
 
     long pid() { return process.pid(); }

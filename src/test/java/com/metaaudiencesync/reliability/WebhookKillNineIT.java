@@ -50,6 +50,7 @@ class WebhookKillNineIT {
         props.put("server.port", String.valueOf(port));
         int listenerPort = freePort();
         props.put("sync.webhook.port", String.valueOf(listenerPort)); // half the members go through the Vert.x listener
+        props.put("sync.webhook.allow-unauthenticated", "true"); // live mode (a token) and no webhook credential
         props.put("meta.graph-url", fake.baseUrl());
         props.put("sync.batch-timeout", "30s"); // rows stay in mas_pending until after the kill
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();

@@ -48,4 +48,17 @@ class WebhookAuthTest {
         assertThat(tok.headersOk(Map.of("Authorization", "Bearer t2"))).isFalse();
         assertThat(tok.headersOk(Map.of("Authorization", basic))).isFalse();
     }
+
+    @Test
+    void refusingAllRejectsEveryRequestAndDescribesWithoutSecrets() {
+        WebhookAuth closed = WebhookAuth.refusingAll();
+        assertThat(closed.headersOk(Map.of())).isFalse();
+        assertThat(closed.headersOk(Map.of("Authorization", "Bearer anything"))).isFalse();
+        assertThat(closed.hasCredential()).isFalse();
+        assertThat(closed.describe()).contains("401");
+        WebhookAuth all = new WebhookAuth("s3cret", "wk-1", "tok-1");
+        assertThat(all.describe()).contains("sync.webhook.secret").contains("sync.webhook.write-key").contains("sync.webhook.token")
+                .doesNotContain("s3cret").doesNotContain("wk-1").doesNotContain("tok-1");
+        assertThat(new WebhookAuth(null, null, null).headersOk(Map.of())).isTrue();
+    }
 }

@@ -28,6 +28,8 @@ import static org.awaitility.Awaitility.await;
         "sync.batch-flush-period-millis=100",
         "meta.access-token=" + WebhookFakeGraphTest.TOKEN,
         "meta.ad-account-id=act_1001",
+        // live mode without a webhook credential: webhooks stay open only with this
+        "sync.webhook.allow-unauthenticated=true",
 })
 class WebhookFakeGraphTest {
     static final String TOKEN = "fake-token-webhook";
