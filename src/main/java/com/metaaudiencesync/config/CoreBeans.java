@@ -8,6 +8,16 @@ import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.AccountGate;
 import com.metaaudiencesync.send.BatchSender;
+import com.metaaudiencesync.send.GraphCalls;
+import com.metaaudiencesync.send.GraphPoster;
+import com.metaaudiencesync.send.GraphRequests;
+import com.metaaudiencesync.send.RequestPacer;
+import com.metaaudiencesync.meta.GraphResponse;
+import com.metaaudiencesync.ops.AudienceRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.spi.ComponentCustomizer;
 import com.metaaudiencesync.store.BatchStore;
 import com.metaaudiencesync.store.IntakeStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -244,11 +254,46 @@ public class CoreBeans {
     public AccountGate accountGate() { return new AccountGate(); }
 
     @Bean
-    public BatchSender batchSender(BatchStore store, GraphClient graph, AudienceResolver audiences, AccountGate gate, SyncProperties sync,
-                                   MetaProperties meta, SyncMetrics metrics, boolean dryRunMode, FileIntake fileIntake) {
-        BatchSender s = new BatchSender(store, graph, audiences, gate, sync, meta, metrics, dryRunMode);
+    public GraphRequests graphRequests(GraphClient graph) { return new GraphRequests(graph); }
+
+    /** the send throttle: sync.send.max-requests-per-second, shared by every POST */
+    @Bean
+    public RequestPacer requestPacer(SyncProperties sync) { return new RequestPacer(sync.getSend().getMaxRequestsPerSecond()); }
+
+    @Bean
+    public GraphCalls graphCalls(SyncMetrics metrics) { return new GraphCalls(metrics); }
+
+    /** Java callers (replace sessions) POST through the same route as the send route: direct:graph-post. */
+    @Bean
+    public GraphPoster graphPoster(ProducerTemplate template) {
+        return (path, op, body) -> {
+            Exchange done = template.send("direct:graph-post", e -> {
+                e.setProperty("graphPath", path);
+                e.setProperty("graphOp", op);
+                e.getIn().setBody(body);
+            });
+            if (done.getException() != null) throw new IllegalStateException("Graph POST failed", done.getException());
+            return done.getMessage().getBody(GraphResponse.class);
+        };
+    }
+
+    /** camel-http timeouts from sync.send.connect-timeout / request-timeout (a reply slower than that is retried). */
+    @Bean
+    public ComponentCustomizer httpTimeouts(SyncProperties sync) {
+        return ComponentCustomizer.forType(HttpComponent.class, c -> {
+            c.setConnectTimeout(sync.getSend().getConnectTimeout().toMillis());
+            c.setConnectionRequestTimeout(sync.getSend().getRequestTimeout().toMillis());
+            c.setResponseTimeout(sync.getSend().getRequestTimeout().toMillis());
+            c.setSoTimeout(sync.getSend().getRequestTimeout().toMillis());
+        });
+    }
+
+    @Bean
+    public BatchSender batchSender(BatchStore store, AudienceResolver audiences, AccountGate gate, SyncProperties sync, MetaProperties meta,
+                                   SyncMetrics metrics, boolean dryRunMode, FileIntake fileIntake, GraphRequests requests, GraphPoster poster) {
+        BatchSender s = new BatchSender(store, audiences, gate, sync, meta, metrics, dryRunMode, requests, poster);
         s.addListener(fileIntake);
-        s.addListener(new com.metaaudiencesync.ops.AudienceRegistry(store.jdbc()));
+        s.addListener(new AudienceRegistry(store.jdbc()));
         int released = store.releaseOwn();
         if (released > 0) log.info("{} batches this instance had in flight when it stopped go back to the queue (they may reach Meta twice)", released);
         return s;
