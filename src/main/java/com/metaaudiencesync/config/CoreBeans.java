@@ -30,6 +30,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 
 /** Wires the plain-Java stages the Camel routes call by bean name. */
 @Configuration
@@ -252,6 +253,10 @@ public class CoreBeans {
 
     @Bean
     public AccountGate accountGate() { return new AccountGate(); }
+
+    /** user route files, loaded beside the service's routes */
+    @Bean
+    public UserRouteFiles userRouteFiles(@Value("${sync.routes-dir:config/routes}") String dir) { return new UserRouteFiles(Path.of(dir)); }
 
     @Bean
     public GraphRequests graphRequests(GraphClient graph) { return new GraphRequests(graph); }

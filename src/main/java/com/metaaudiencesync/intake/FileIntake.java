@@ -29,11 +29,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Inbox files → durable batches. The route calls {@link #open}, splits {@link #chunks} (thousands of
- * records per exchange), calls {@link #process} per chunk and {@link #finish} at the end. A batch is stored
- * (with the file's progress, in one transaction) as soon as it is full; the file leaves the inbox only once
- * every row of it is stored, so a crash at any point leaves the file in the inbox and a re-read skips the
- * batches already stored.
+ * Inbox files → durable batches, as the steps of routes/intake-file.camel.yaml: {@link #open} (claim and resume
+ * point), {@link #read} (the parser; an unreadable file throws), {@link #chunks} (thousands of records per
+ * exchange), {@link #normalize} and {@link #stage} per chunk, {@link #finish} (or {@link #failed}) at the end.
+ * A batch is stored (with the file's progress, in one transaction) as soon as it is full; the file leaves the
+ * inbox only once every row of it is stored, so a crash at any point leaves the file in the inbox and a re-read
+ * skips the batches already stored.
  */
 public class FileIntake implements DeliveryListener {
     private static final Logger log = LoggerFactory.getLogger(FileIntake.class);
@@ -84,6 +85,7 @@ public class FileIntake implements DeliveryListener {
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> readingHere =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The file's intake: its key, and where to resume when an earlier read was interrupted. */
     public IntakeRun open(File file) {
         IntakeRun run = new IntakeRun(file);
         String status = intakes.status(run.key);
@@ -99,6 +101,13 @@ public class FileIntake implements DeliveryListener {
         }
         run.stager = stager(run);
         run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
+        return run;
+    }
+
+    /** Opens the file's parser (format by name, CSV header mapped); throws when the file cannot be read at all. */
+    public void read(IntakeRun run) {
+        if (run.skippedAsDone) return;
+        File file = run.file;
         try {
             InputStream in = new Counting(new FileInputStream(file), run);
             try {
@@ -109,12 +118,11 @@ public class FileIntake implements DeliveryListener {
                 throw e;
             }
         } catch (RecordReaders.UnreadableException e) {
-            run.unreadable = e.getMessage();
+            throw new UnreadableFileException(e.getMessage());
         } catch (IOException e) {
-            run.unreadable = IntakeRun.message(e);
+            throw new UnreadableFileException(IntakeRun.message(e));
         }
         log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
-        return run;
     }
 
     /** the file's bytes, counted as they are read (the progress line's ETA) */
@@ -152,14 +160,10 @@ public class FileIntake implements DeliveryListener {
     static final int MAX_IN_FLIGHT = 3;
 
     /**
-     * Hands a chunk to the normalize threads ({@code sync.normalize-threads}; they take blocks of {@value #BLOCK}
-     * records in turn, so a slower thread takes fewer) and returns, so the route's thread reads the next chunk
-     * while they work. Once more than {@value #MAX_IN_FLIGHT} chunks are in flight, the oldest is staged: the
-     * route's thread helps normalize what is left of it, then counts and stages its rows in record order (storing
-     * the batches that fill up). So the batches a file gives are the same however many threads normalize it (a
-     * resumed read skips batches by sequence number). {@link #finish} stages the rest.
+     * Normalize + hash: hands the chunk to the normalize threads ({@code sync.normalize-threads}, blocks of
+     * {@value #BLOCK} records in turn) and returns at once, so the route reads the next chunk meanwhile.
      */
-    public void process(IntakeRun run, List<SourceRecord> chunk) {
+    public Work normalize(IntakeRun run, List<SourceRecord> chunk) {
         Work w = new Work(chunk);
         int n = chunk.size();
         int used = Math.max(1, Math.min(helpers.length, (n + BLOCK - 1) / BLOCK));
@@ -169,19 +173,28 @@ public class FileIntake implements DeliveryListener {
             RowBuilder.Scratch h = helperHashers[i];
             w.fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, h, w));
         }
+        return w;
+    }
+
+    /**
+     * Stage: queues the chunk and, once more than {@value #MAX_IN_FLIGHT} are queued, stages the oldest in file
+     * order (counts, then rows into batches; full batches are stored). The batches of a file are the same however
+     * many threads normalize it (a resumed read skips batches by sequence number). {@link #finish} stages the rest.
+     */
+    public void stage(IntakeRun run, Work w) {
         run.inFlight.add(w);
-        while (run.inFlight.size() > MAX_IN_FLIGHT) stage(run, run.inFlight.poll());
+        while (run.inFlight.size() > MAX_IN_FLIGHT) stageChunk(run, run.inFlight.poll());
         progress(run);
     }
 
     /** Stages every chunk still in flight (end of the file). */
     private void drain(IntakeRun run) {
         Work w;
-        while ((w = run.inFlight.poll()) != null) stage(run, w);
+        while ((w = run.inFlight.poll()) != null) stageChunk(run, w);
     }
 
-    /** a chunk being normalized */
-    static final class Work {
+    /** a chunk being normalized (the body between the route's normalize and stage steps) */
+    public static final class Work {
         /**
          * the chunk's records; each slot is cleared once its record is normalized, so a chunk in flight holds its
          * results, not its records too. Less in flight means fewer objects alive at a young collection: with the
@@ -200,7 +213,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     /** On the route's thread: helps normalize the chunk, waits for the helpers, then counts and stages its rows in order. */
-    private void stage(IntakeRun run, Work w) {
+    private void stageChunk(IntakeRun run, Work w) {
         RowBuilder.Scratch mine = readerScratch.getAndSet(null);
         if (mine == null) mine = new RowBuilder.Scratch();
         try {
@@ -387,22 +400,27 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
+    /** A file that could not be read at all: moved to .failed/ with its report (the route's doCatch). */
+    public Map<String, Object> failed(IntakeRun run, Throwable why) throws IOException {
+        Throwable cause = why;
+        while (cause.getCause() != null && !(cause instanceof UnreadableFileException)) cause = cause.getCause();
+        run.unreadable = cause instanceof UnreadableFileException ? cause.getMessage() : IntakeRun.message(cause);
+        Path failed = Files.createDirectories(run.file.toPath().getParent().resolve(".failed"));
+        Path reportPath = failed.resolve(run.file.getName() + ".report.json");
+        Files.move(run.file.toPath(), failed.resolve(run.file.getName()), StandardCopyOption.REPLACE_EXISTING);
+        Map<String, Object> report = report(run, "failed");
+        writeReport(reportPath, report);
+        intakes.markRead(run.key, 0, 0, 0, JSON.writeValueAsString(report), reportPath.toString());
+        readingHere.remove(run.key, run.settledHere);
+        intakes.markDone(run.key);
+        metrics.filesTaken("failed");
+        log.warn("File {}: could not be read ({}); moved to .failed with a report", run.file.getName(), run.unreadable);
+        return report;
+    }
+
     /** End of the file: partial batches stored, replace sessions released, file moved, report written. */
     public Map<String, Object> finish(IntakeRun run) throws IOException {
         Path inbox = run.file.toPath().getParent();
-        if (run.unreadable != null) {
-            Path failed = Files.createDirectories(inbox.resolve(".failed"));
-            Path target = failed.resolve(run.file.getName());
-            Files.move(run.file.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-            Map<String, Object> report = report(run, "failed");
-            writeReport(failed.resolve(run.file.getName() + ".report.json"), report);
-            intakes.markRead(run.key, 0, 0, 0, JSON.writeValueAsString(report), failed.resolve(run.file.getName() + ".report.json").toString());
-            readingHere.remove(run.key, run.settledHere);
-            intakes.markDone(run.key);
-            metrics.filesTaken("failed");
-            log.warn("File {}: could not be read ({}); moved to .failed with a report", run.file.getName(), run.unreadable);
-            return report;
-        }
         Path done = Files.createDirectories(inbox.resolve(".done"));
         Path reportPath = done.resolve(run.file.getName() + ".report.json");
         Map<String, Object> report;

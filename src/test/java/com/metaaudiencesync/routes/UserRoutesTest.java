@@ -60,7 +60,7 @@ class UserRoutesTest {
                             uri: seda:crm-audit
                         - to: direct:members
                 """);
-        r.add("camel.main.routes-include-pattern", () -> "classpath:camel/*.camel.yaml,file:" + routes + "/*.camel.yaml");
+        r.add("sync.routes-dir", routes::toString);
         r.add("meta.graph-url", FAKE::baseUrl);
         r.add("meta.access-token", () -> TOKEN);
         r.add("sync.inbox", () -> dir.resolve("inbox").toString());
