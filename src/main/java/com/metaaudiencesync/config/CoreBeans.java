@@ -114,19 +114,9 @@ public class CoreBeans {
                     try (java.sql.Statement st = c.createStatement()) { st.execute("SET CACHE_SIZE " + h2CacheKb(maxHeapBytes)); }
                 }
             }
-            if ("H2".equalsIgnoreCase(product)) {
-                // H2 writes a sequence's state to its metadata every CACHE values (default 32): on the webhook path
-                // (one mas_pending row per member) that was ~20 % of the commit thread. H2 keeps one in-memory range
-                // per database, so ids stay in insertion order; after a crash they go on above the range (a gap).
-                // Not on PostgreSQL, where a cache is per connection and would interleave ids of concurrent inserts.
-                try (java.sql.Statement st = c.createStatement()) { st.execute("ALTER TABLE mas_pending ALTER COLUMN id SET CACHE 10000"); }
-                h2LobPayloads(c);
-                // mas_pending is small (rows wait at most sync.batch-timeout) and is read in id order: on H2 its
-                // (audience_key, action, id) index cost every webhook commit a second B-tree write for nothing
-                try (java.sql.Statement st = c.createStatement()) { st.execute("DROP INDEX IF EXISTS mas_pending_key"); }
-            }
+            if ("H2".equalsIgnoreCase(product)) h2LobPayloads(c);
         } catch (java.sql.SQLException e) {
-            log.warn("H2 set-up incomplete (WRITE_DELAY 0, cache size, identity cache, BLOB payloads, pending index): {}", e.getMessage());
+            log.warn("H2 set-up incomplete (WRITE_DELAY 0, cache size, BLOB payloads): {}", e.getMessage());
         }
     }
 

@@ -353,14 +353,10 @@ public class FileIntake implements DeliveryListener {
             gseq = (int) run.replaceGroups.stream().filter(groupKey::equals).count() + 1;
             run.replaceGroups.add(groupKey);
         }
-        if (seq <= run.alreadyCommitted) { // stored before an interruption
-            com.metaaudiencesync.store.Payload.recycle(payload);
-            return;
-        }
+        if (seq <= run.alreadyCommitted) return; // stored before an interruption
         Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq).withLdu(g.ldu());
         if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
-        com.metaaudiencesync.store.Payload.recycle(payload); // its bytes are in the batch's file (or row) now
         if (!held) waitForSending(run, seq);
     }
 

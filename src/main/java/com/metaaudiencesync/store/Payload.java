@@ -19,29 +19,9 @@ public final class Payload {
     private final byte[][] blocks;
     private final int[] lengths;
     private final int length;
-    private final java.util.concurrent.atomic.AtomicBoolean recycled = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** blocks of payloads nobody uses any more (see {@link BlockPool}): at most 1/32 of the heap, and 16 MB */
-    private static final BlockPool SPARE = BlockPool.ofHeap(32, 256);
-
-    /** A block of {@value #BLOCK} bytes for a new payload: a recycled one when there is one (its old bytes are overwritten before use). */
-    static byte[] newBlock() { return SPARE.take(); }
-
-    static int spareBlocks() { return SPARE.size(); }
-
-    /**
-     * Gives the payload's full blocks back for the next payloads. Only by the payload's last user, once nothing
-     * reads it any more (its rows stored, or its request body built and the batch settled); the payload cannot be
-     * read afterwards (it throws instead of reading another batch's rows). A second call does nothing.
-     */
-    public static void recycle(Payload p) {
-        if (p == null || !p.recycled.compareAndSet(false, true)) return;
-        for (int i = 0; i < p.blocks.length; i++) {
-            byte[] b = p.blocks[i];
-            p.blocks[i] = null;
-            if (b != null) SPARE.give(b);
-        }
-    }
+    /** A block of {@value #BLOCK} bytes for a new payload. */
+    static byte[] newBlock() { return new byte[BLOCK]; }
 
     private Payload(byte[][] blocks, int[] lengths, int length) {
         this.blocks = blocks;
