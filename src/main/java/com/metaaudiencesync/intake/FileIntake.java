@@ -27,6 +27,20 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import com.metaaudiencesync.send.Ldu;
+import com.metaaudiencesync.store.Payload;
+import java.io.FilterInputStream;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Inbox files → durable batches, as the steps of routes/intake-file.camel.yaml: {@link #open} (claim and resume
@@ -49,21 +63,21 @@ public class FileIntake implements DeliveryListener {
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
 
     /** single-thread executors that normalize chunks (64-record blocks at a time) while the route's thread reads the next ones */
-    private final java.util.concurrent.ExecutorService[] helpers;
+    private final ExecutorService[] helpers;
     /** one per helper thread (a digest is not thread-safe) */
     private final RowBuilder.Scratch[] helperHashers;
     /** the digest and value cache of the thread that reads a file (it helps normalize the chunk it is about to stage) */
-    private final java.util.concurrent.atomic.AtomicReference<RowBuilder.Scratch> readerScratch;
+    private final AtomicReference<RowBuilder.Scratch> readerScratch;
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
         int threads = sync.getNormalizeThreads() > 0 ? sync.getNormalizeThreads() : Math.min(2, Runtime.getRuntime().availableProcessors());
-        this.helpers = new java.util.concurrent.ExecutorService[Math.max(1, threads)];
+        this.helpers = new ExecutorService[Math.max(1, threads)];
         this.helperHashers = new RowBuilder.Scratch[helpers.length];
         for (int i = 0; i < helpers.length; i++) {
             int id = i + 1;
             helperHashers[i] = new RowBuilder.Scratch();
-            helpers[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            helpers[i] = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "mas-normalize-" + id);
                 t.setDaemon(true);
                 return t;
@@ -72,7 +86,7 @@ public class FileIntake implements DeliveryListener {
         this.intakes = intakes;
         this.rows = rows;
         this.metrics = metrics;
-        this.readerScratch = new java.util.concurrent.atomic.AtomicReference<>();
+        this.readerScratch = new AtomicReference<>();
     }
 
 
@@ -82,8 +96,8 @@ public class FileIntake implements DeliveryListener {
      * this instance also sends the file's batches. A lower bound of the database's count (other instances may
      * send some), so it can only say "no need to wait", never "wait".
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> readingHere =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicLong> readingHere =
+            new ConcurrentHashMap<>();
 
     /** The file's intake: its key, and where to resume when an earlier read was interrupted. */
     public IntakeRun open(File file) {
@@ -100,7 +114,7 @@ public class FileIntake implements DeliveryListener {
             log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
         run.stager = stager(run);
-        run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
+        run.settledHere = readingHere.compute(run.key, (k, v) -> new AtomicLong());
         return run;
     }
 
@@ -126,7 +140,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     /** the file's bytes, counted as they are read (the progress line's ETA) */
-    private static final class Counting extends java.io.FilterInputStream {
+    private static final class Counting extends FilterInputStream {
         private final IntakeRun run;
 
         Counting(InputStream in, IntakeRun run) {
@@ -152,7 +166,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     public Iterator<List<SourceRecord>> chunks(IntakeRun run) {
-        if (run.skippedAsDone || run.unreadable != null) return java.util.Collections.emptyIterator();
+        if (run.skippedAsDone || run.unreadable != null) return Collections.emptyIterator();
         return run.chunks(sync.getChunkSize());
     }
 
@@ -167,7 +181,7 @@ public class FileIntake implements DeliveryListener {
         Work w = new Work(chunk);
         int n = chunk.size();
         int used = Math.max(1, Math.min(helpers.length, (n + BLOCK - 1) / BLOCK));
-        w.fs = new java.util.concurrent.Future<?>[used];
+        w.fs = new Future<?>[used];
         for (int i = 0; i < used; i++) {
             MemberMapper m = run.helperMapper(i);
             RowBuilder.Scratch h = helperHashers[i];
@@ -195,16 +209,11 @@ public class FileIntake implements DeliveryListener {
 
     /** a chunk being normalized (the body between the route's normalize and stage steps) */
     public static final class Work {
-        /**
-         * the chunk's records; each slot is cleared once its record is normalized, so a chunk in flight holds its
-         * results, not its records too. Less in flight means fewer objects alive at a young collection: with the
-         * records kept, the chunks in flight overflowed G1's survivor space late in a 10 M-row file (the young
-         * generation shrinks as old garbage grows) and were promoted, which raised the heap peak.
-         */
+        /** the chunk's records; a slot is cleared once its record is normalized (a chunk in flight holds only its results) */
         final SourceRecord[] recs;
         final Normalized[] out;
-        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.Future<?>[] fs;
+        final AtomicInteger next = new AtomicInteger();
+        Future<?>[] fs;
 
         Work(List<SourceRecord> recs) {
             this.recs = recs.toArray(new SourceRecord[0]);
@@ -221,13 +230,13 @@ public class FileIntake implements DeliveryListener {
         } finally {
             readerScratch.set(mine);
         }
-        for (java.util.concurrent.Future<?> f : w.fs) {
+        for (Future<?> f : w.fs) {
             try {
                 f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while normalizing", e);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 Throwable c = e.getCause();
                 if (c instanceof RuntimeException re) throw re;
                 if (c instanceof Error err) throw err;
@@ -242,11 +251,8 @@ public class FileIntake implements DeliveryListener {
     }
 
     /**
-     * Counts and stages one normalized record; returns the group instance handed to the stager. Each thread makes
-     * its own Group instance per block: the stager gets one instance per group (it recognises the group of the
-     * previous row by identity). A method per record, not the loop's body: called a million times per million rows,
-     * the JIT compiles it early and small, where the loop (run once per chunk) was compiled late, with all of it
-     * inlined, in the middle of a file.
+     * Counts and stages one normalized record; returns the group instance handed to the stager (one instance per
+     * group: the stager recognises the previous row's group by identity, each thread makes its own per block).
      */
     private static BatchStager.Group stageOne(IntakeRun run, IntakeCounts c, Normalized o, BatchStager.Group canon) {
         c.read++;
@@ -256,7 +262,7 @@ public class FileIntake implements DeliveryListener {
             return canon;
         }
         c.accepted++;
-        if (o.lduProblem != null) c.fieldIssues(java.util.Map.of(o.lduProblem, 1));
+        if (o.lduProblem != null) c.fieldIssues(Map.of(o.lduProblem, 1));
         BatchStager.Group g = o.group;
         if (g != run.lastRawGroup) { // a new block's instance: compared once, not for each of its records
             run.lastRawGroup = g;
@@ -271,7 +277,7 @@ public class FileIntake implements DeliveryListener {
 
     /** Stops the normalize threads (Spring calls it when the context closes). */
     public void close() {
-        for (java.util.concurrent.ExecutorService e : helpers) e.shutdown();
+        for (ExecutorService e : helpers) e.shutdown();
     }
 
     /** records a thread takes at a time */
@@ -291,17 +297,17 @@ public class FileIntake implements DeliveryListener {
         String lduProblem;
 
         boolean sameAs(RawMember m) {
-            return group != null && m.action == action && java.util.Objects.equals(m.audienceId, audienceId)
-                    && java.util.Objects.equals(m.audienceName, audienceName) && java.util.Objects.equals(m.ldu, ldu)
-                    && java.util.Objects.equals(m.lduCountry, lduCountry) && java.util.Objects.equals(m.lduState, lduState);
+            return group != null && m.action == action && Objects.equals(m.audienceId, audienceId)
+                    && Objects.equals(m.audienceName, audienceName) && Objects.equals(m.ldu, ldu)
+                    && Objects.equals(m.lduCountry, lduCountry) && Objects.equals(m.lduState, lduState);
         }
 
         void set(RawMember m) {
             audienceId = m.audienceId; audienceName = m.audienceName; action = m.action;
             ldu = m.ldu; lduCountry = m.lduCountry; lduState = m.lduState;
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
-            group = new BatchStager.Group(ref, m.action, com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState));
-            lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
+            group = new BatchStager.Group(ref, m.action, Ldu.of(m.ldu, m.lduCountry, m.lduState));
+            lduProblem = Ldu.problem(m.ldu, m.lduCountry, m.lduState);
         }
     }
 
@@ -316,7 +322,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    /** One record (a method per record for the JIT, as {@link #stageOne}). */
+    /** One record: rejected with a reason, or its group and rows in stored form. */
     private Normalized normalizeOne(IntakeRun run, MemberMapper mapper, RowBuilder.Scratch hasher, SourceRecord r, LastGroup last) {
         if (r.error() != null) return new Normalized(r.line(), r.error(), null, null, null, null);
         RawMember m = mapper.map(r);
@@ -344,7 +350,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    private void emit(IntakeRun run, BatchStager.Group g, com.metaaudiencesync.store.Payload payload, int rowCount) {
+    private void emit(IntakeRun run, BatchStager.Group g, Payload payload, int rowCount) {
         int seq = ++run.seq;
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;
@@ -426,7 +432,7 @@ public class FileIntake implements DeliveryListener {
         } else {
             drain(run);
             run.stager.flush();
-            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) intakes.releaseGroup(g);
+            for (String g : new LinkedHashSet<>(run.replaceGroups)) intakes.releaseGroup(g);
             String status = run.fatal != null ? "partial" : "done";
             report = report(run, status);
             intakes.markRead(run.key, run.counts.read, run.counts.accepted, run.counts.rejected, JSON.writeValueAsString(report), reportPath.toString());
@@ -516,7 +522,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     private void settledCommitted(String key) {
-        java.util.concurrent.atomic.AtomicLong here = readingHere.get(key);
+        AtomicLong here = readingHere.get(key);
         if (here != null) {
             // this instance is still reading the file: its report is written when the reading ends (from the
             // counters then), so there is nothing to refresh yet

@@ -6,11 +6,8 @@ import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
- * A batch's stored bytes ({@link BatchCodec} form) as a sequence of blocks of at most {@value #BLOCK} bytes.
- * A 10 000-row batch is ≈ 2.6 MB: as one array it is a "humongous" object for G1 (anything over half a region;
- * regions are 1 MB in a 256 MB heap), allocated straight in the old generation, and every one of them started a
- * concurrent marking cycle (measured: 90 such cycles per 1 M rows, ≈ 2 s of GC threads' CPU). In blocks it is
- * ordinary young garbage. Immutable once built; the blocks are never handed out for writing.
+ * A batch's stored bytes ({@link BatchCodec} form) as a sequence of blocks of at most {@value #BLOCK} bytes, so a
+ * multi-megabyte batch is never one huge array (G1 allocates those straight in the old generation). Immutable once built.
  */
 public final class Payload {
     /** block size: far below G1's humongous threshold for any heap size (half of the smallest, 1 MB, region) */
