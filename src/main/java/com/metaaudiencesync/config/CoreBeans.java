@@ -288,10 +288,14 @@ public class CoreBeans {
         };
     }
 
-    /** camel-http timeouts from sync.send.connect-timeout / request-timeout (a reply slower than that is retried). */
+    /**
+     * camel-http timeouts from sync.send.connect-timeout / request-timeout (a reply slower than that is retried);
+     * JVM proxy and TLS system properties apply, as they did to the JDK client used before.
+     */
     @Bean
     public ComponentCustomizer httpTimeouts(SyncProperties sync) {
         return ComponentCustomizer.forType(HttpComponent.class, c -> {
+            c.setUseSystemProperties(true);
             c.setConnectTimeout(sync.getSend().getConnectTimeout().toMillis());
             c.setConnectionRequestTimeout(sync.getSend().getRequestTimeout().toMillis());
             c.setResponseTimeout(sync.getSend().getRequestTimeout().toMillis());
