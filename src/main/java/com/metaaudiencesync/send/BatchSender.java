@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.config.MetaProperties;
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.meta.AudienceResolver;
-import com.metaaudiencesync.meta.GraphCallException;
 import com.metaaudiencesync.meta.GraphErrorClassifier;
 import com.metaaudiencesync.meta.GraphException;
 import com.metaaudiencesync.meta.GraphResponse;
@@ -128,8 +127,6 @@ public class BatchSender {
         String audienceId;
         try {
             audienceId = resolve(b);
-        } catch (GraphCallException e) {
-            throw GraphException.of(e.outcome());
         } catch (AudienceResolver.CreationInProgress e) {
             throw new HeldBackException(e.getMessage(), 1000);
         } catch (IOException e) {
@@ -304,7 +301,7 @@ public class BatchSender {
         }
     }
 
-    private String resolve(Batch b) throws GraphCallException, IOException, AudienceResolver.CreationInProgress {
+    private String resolve(Batch b) throws IOException, AudienceResolver.CreationInProgress {
         if (b.audience().id() != null) return b.audience().id();
         boolean mayCreate = b.action() == Action.ADD || b.action() == Action.REPLACE;
         return audiences.resolve(b.audience().name(), mayCreate);
