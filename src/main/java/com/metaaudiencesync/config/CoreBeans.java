@@ -8,6 +8,16 @@ import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.AccountGate;
 import com.metaaudiencesync.send.BatchSender;
+import com.metaaudiencesync.send.GraphCalls;
+import com.metaaudiencesync.send.GraphPoster;
+import com.metaaudiencesync.send.GraphRequests;
+import com.metaaudiencesync.send.RequestPacer;
+import com.metaaudiencesync.meta.GraphResponse;
+import com.metaaudiencesync.ops.AudienceRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.spi.ComponentCustomizer;
 import com.metaaudiencesync.store.BatchStore;
 import com.metaaudiencesync.store.IntakeStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +30,25 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
+import com.metaaudiencesync.store.PayloadSpool;
+import com.metaaudiencesync.store.PendingStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 
 /** Wires the plain-Java stages the Camel routes call by bean name. */
 @Configuration
@@ -28,9 +57,9 @@ public class CoreBeans {
 
     /** Runs first (everything else depends on it): refuses to start on bad configuration. */
     @Bean
-    public static org.springframework.beans.factory.config.BeanFactoryPostProcessor configurationCheck(org.springframework.core.env.Environment env) {
+    public static BeanFactoryPostProcessor configurationCheck(Environment env) {
         return bf -> {
-            org.springframework.boot.context.properties.bind.Binder b = org.springframework.boot.context.properties.bind.Binder.get(env);
+            Binder b = Binder.get(env);
             MetaProperties meta = b.bind("meta", MetaProperties.class).orElseGet(MetaProperties::new);
             SyncProperties sync = b.bind("sync", SyncProperties.class).orElseGet(SyncProperties::new);
             StartupValidator.validate(meta, sync);
@@ -45,10 +74,10 @@ public class CoreBeans {
      * have stopped.
      */
     @Bean
-    public static org.springframework.beans.factory.config.BeanPostProcessor h2CloseOnExitOff() {
-        return new org.springframework.beans.factory.config.BeanPostProcessor() {
+    public static BeanPostProcessor h2CloseOnExitOff() {
+        return new BeanPostProcessor() {
             @Override public Object postProcessBeforeInitialization(Object bean, String name) {
-                if (bean instanceof org.springframework.boot.autoconfigure.jdbc.DataSourceProperties p && p.getUrl() != null) p.setUrl(h2Url(p.getUrl()));
+                if (bean instanceof DataSourceProperties p && p.getUrl() != null) p.setUrl(h2Url(p.getUrl()));
                 return bean;
             }
         };
@@ -56,7 +85,7 @@ public class CoreBeans {
 
     /** {@code url} with {@code ;DB_CLOSE_ON_EXIT=FALSE} when it opens an embedded H2 file database without saying */
     public static String h2Url(String url) {
-        String u = url.toUpperCase(java.util.Locale.ROOT);
+        String u = url.toUpperCase(Locale.ROOT);
         if (!u.startsWith("JDBC:H2:") || u.startsWith("JDBC:H2:MEM:") || u.startsWith("JDBC:H2:TCP:") || u.startsWith("JDBC:H2:SSL:")
                 || u.contains(";DB_CLOSE_ON_EXIT=")) return url;
         return url + ";DB_CLOSE_ON_EXIT=FALSE";
@@ -67,7 +96,7 @@ public class CoreBeans {
         if (sync.getInstanceId() != null && !sync.getInstanceId().isBlank()) return sync.getInstanceId();
         String host;
         try { host = InetAddress.getLocalHost().getHostName(); } catch (Exception e) { host = "localhost"; }
-        return host + ":" + port + ":" + java.nio.file.Path.of(sync.getInbox()).toAbsolutePath().normalize().hashCode();
+        return host + ":" + port + ":" + Path.of(sync.getInbox()).toAbsolutePath().normalize().hashCode();
     }
 
     @Bean
@@ -76,7 +105,7 @@ public class CoreBeans {
         if (dry) {
             log.warn("DRY-RUN: {} — batches are written to {} and nothing is sent to Meta",
                     meta.hasToken() ? "sync.dry-run=true" : "no Meta access token is configured (set META_ACCESS_TOKEN to send)",
-                    java.nio.file.Path.of(sync.getOutbox()).toAbsolutePath());
+                    Path.of(sync.getOutbox()).toAbsolutePath());
         }
         return dry;
     }
@@ -94,63 +123,51 @@ public class CoreBeans {
 
     /** @param maxHeapBytes the heap the H2 page cache is sized from ({@link #h2CacheKb}) */
     public static void h2Durability(JdbcTemplate jdbc, long maxHeapBytes) {
-        try (java.sql.Connection c = jdbc.getDataSource().getConnection()) {
+        try (Connection c = jdbc.getDataSource().getConnection()) {
             String product = c.getMetaData().getDatabaseProductName();
             String url = c.getMetaData().getURL();
             if ("H2".equalsIgnoreCase(product) && url != null && !url.startsWith("jdbc:h2:mem:")) {
-                try (java.sql.Statement st = c.createStatement()) { st.execute("SET WRITE_DELAY 0"); }
-                if (!url.toUpperCase(java.util.Locale.ROOT).contains("CACHE_SIZE=")) {
-                    try (java.sql.Statement st = c.createStatement()) { st.execute("SET CACHE_SIZE " + h2CacheKb(maxHeapBytes)); }
+                try (Statement st = c.createStatement()) { st.execute("SET WRITE_DELAY 0"); }
+                if (!url.toUpperCase(Locale.ROOT).contains("CACHE_SIZE=")) {
+                    try (Statement st = c.createStatement()) { st.execute("SET CACHE_SIZE " + h2CacheKb(maxHeapBytes)); }
                 }
             }
-            if ("H2".equalsIgnoreCase(product)) {
-                // H2 writes a sequence's state to its metadata every CACHE values (default 32): on the webhook path
-                // (one mas_pending row per member) that was ~20 % of the commit thread. H2 keeps one in-memory range
-                // per database, so ids stay in insertion order; after a crash they go on above the range (a gap).
-                // Not on PostgreSQL, where a cache is per connection and would interleave ids of concurrent inserts.
-                try (java.sql.Statement st = c.createStatement()) { st.execute("ALTER TABLE mas_pending ALTER COLUMN id SET CACHE 10000"); }
-                h2LobPayloads(c);
-                // mas_pending is small (rows wait at most sync.batch-timeout) and is read in id order: on H2 its
-                // (audience_key, action, id) index cost every webhook commit a second B-tree write for nothing
-                try (java.sql.Statement st = c.createStatement()) { st.execute("DROP INDEX IF EXISTS mas_pending_key"); }
-            }
-        } catch (java.sql.SQLException e) {
-            log.warn("H2 set-up incomplete (WRITE_DELAY 0, cache size, identity cache, BLOB payloads, pending index): {}", e.getMessage());
+            if ("H2".equalsIgnoreCase(product)) h2LobPayloads(c);
+        } catch (SQLException e) {
+            log.warn("H2 set-up incomplete (WRITE_DELAY 0, cache size, BLOB payloads): {}", e.getMessage());
         }
     }
 
     /**
-     * H2's page cache in KB: 1/128 of the heap, between 1 MB and H2's default 16 MB (a URL's CACHE_SIZE wins).
-     * Every batch payload is written and read back through this cache, so its pages live long enough to reach
-     * the old generation and die there: with the default 16 MB in a 256 MB heap, G1 ran a concurrent cycle about
-     * every 0.5 s and GC took 4-5 s of CPU per million rows; with 2 MB, 0.5-0.7 s (measured, 1 M-row files).
+     * H2's page cache in KB: 1/128 of the heap, between 1 MB and H2's default 16 MB (a URL's CACHE_SIZE wins). Every
+     * payload passes through this cache; a large one in a small heap kept the old generation busy.
      */
     public static long h2CacheKb(long maxHeapBytes) {
         return Math.max(1024, Math.min(16 * 1024, maxHeapBytes / 128 / 1024));
     }
 
-    static void h2LobPayloads(java.sql.Connection c) throws java.sql.SQLException {
+    static void h2LobPayloads(Connection c) throws SQLException {
         for (String table : new String[] {"MAS_BATCH", "MAS_DEAD_LETTER"}) {
             String type = null;
-            try (java.sql.PreparedStatement ps = c.prepareStatement(
+            try (PreparedStatement ps = c.prepareStatement(
                     "SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME=? AND COLUMN_NAME='PAYLOAD'")) {
                 ps.setString(1, table);
-                try (java.sql.ResultSet rs = ps.executeQuery()) { if (rs.next()) type = rs.getString(1); }
+                try (ResultSet rs = ps.executeQuery()) { if (rs.next()) type = rs.getString(1); }
             }
             if (type != null && !type.contains("LARGE OBJECT")) {
-                try (java.sql.Statement st = c.createStatement()) { st.execute("ALTER TABLE " + table + " ALTER COLUMN payload SET DATA TYPE BLOB"); }
+                try (Statement st = c.createStatement()) { st.execute("ALTER TABLE " + table + " ALTER COLUMN payload SET DATA TYPE BLOB"); }
             }
         }
     }
 
     @Bean
-    public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) throws java.io.IOException {
+    public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) throws IOException {
         h2Durability(jdbc);
         boolean auto = "auto".equals(sync.getPayloadStore());
-        java.nio.file.Path dir = spoolDir(jdbc);
+        Path dir = spoolDir(jdbc);
         // with sync.payload-store=database an existing spool directory is still read (batches stored there before)
-        com.metaaudiencesync.store.PayloadSpool spool = dir == null || (!auto && !java.nio.file.Files.isDirectory(dir)) ? null
-                : new com.metaaudiencesync.store.PayloadSpool(dir);
+        PayloadSpool spool = dir == null || (!auto && !Files.isDirectory(dir)) ? null
+                : new PayloadSpool(dir);
         BatchStore store = new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2),
                 spool, auto);
         if (spool != null) {
@@ -167,7 +184,7 @@ public class CoreBeans {
 
     /** the periodic clean-up of the payload directory (a bean of its own type, closed with the context) */
     public static final class SpoolSweeper implements AutoCloseable {
-        private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mas-spool-sweep");
             t.setDaemon(true);
             return t;
@@ -177,7 +194,7 @@ public class CoreBeans {
             if (store.spool() == null) return;
             timer.scheduleWithFixedDelay(() -> {
                 try { store.sweepSpool(SPOOL_GRACE_MILLIS); } catch (RuntimeException e) { log.warn("payload directory clean-up failed: {}", e.toString()); }
-            }, 30, 30, java.util.concurrent.TimeUnit.MINUTES);
+            }, 30, 30, TimeUnit.MINUTES);
         }
 
         @Override public void close() { timer.shutdownNow(); }
@@ -191,17 +208,17 @@ public class CoreBeans {
      * database (PostgreSQL or an H2 server: instances may share it from several hosts, so payloads stay in it; an
      * in-memory H2 keeps nothing anyway).
      */
-    public static java.nio.file.Path spoolDir(JdbcTemplate jdbc) {
-        try (java.sql.Connection c = jdbc.getDataSource().getConnection()) {
+    public static Path spoolDir(JdbcTemplate jdbc) {
+        try (Connection c = jdbc.getDataSource().getConnection()) {
             if (!"H2".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) return null;
-            String url = String.valueOf(c.getMetaData().getURL()).toLowerCase(java.util.Locale.ROOT);
+            String url = String.valueOf(c.getMetaData().getURL()).toLowerCase(Locale.ROOT);
             // an H2 server (tcp/ssl) may be shared by processes on other hosts, and its path is the server's: payloads stay in it
             if (url.startsWith("jdbc:h2:tcp:") || url.startsWith("jdbc:h2:ssl:")) return null;
-            try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("CALL DATABASE_PATH()")) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("CALL DATABASE_PATH()")) {
                 String path = rs.next() ? rs.getString(1) : null;
-                return path == null ? null : java.nio.file.Path.of(path + ".spool");
+                return path == null ? null : Path.of(path + ".spool");
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             log.warn("could not find the H2 database's path ({}); batch payloads are kept in the database", e.getMessage());
             return null;
         }
@@ -213,8 +230,8 @@ public class CoreBeans {
     }
 
     @Bean
-    public com.metaaudiencesync.store.PendingStore pendingStore(JdbcTemplate jdbc, TransactionTemplate tx, BatchStore batches, SyncProperties sync) {
-        return new com.metaaudiencesync.store.PendingStore(jdbc, tx, batches).configure(sync.getBatchSize(), sync.getBatchTimeout().toMillis());
+    public PendingStore pendingStore(JdbcTemplate jdbc, TransactionTemplate tx, BatchStore batches, SyncProperties sync) {
+        return new PendingStore(jdbc, tx, batches).configure(sync.getBatchSize(), sync.getBatchTimeout().toMillis());
     }
 
     @Bean
@@ -243,12 +260,55 @@ public class CoreBeans {
     @Bean
     public AccountGate accountGate() { return new AccountGate(); }
 
+    /** user route files, loaded beside the service's routes */
     @Bean
-    public BatchSender batchSender(BatchStore store, GraphClient graph, AudienceResolver audiences, AccountGate gate, SyncProperties sync,
-                                   MetaProperties meta, SyncMetrics metrics, boolean dryRunMode, FileIntake fileIntake) {
-        BatchSender s = new BatchSender(store, graph, audiences, gate, sync, meta, metrics, dryRunMode);
+    public UserRouteFiles userRouteFiles(@Value("${sync.routes-dir:config/routes}") String dir) { return new UserRouteFiles(Path.of(dir)); }
+
+    @Bean
+    public GraphRequests graphRequests(GraphClient graph) { return new GraphRequests(graph); }
+
+    /** the send throttle: sync.send.max-requests-per-second, shared by every POST */
+    @Bean
+    public RequestPacer requestPacer(SyncProperties sync) { return new RequestPacer(sync.getSend().getMaxRequestsPerSecond()); }
+
+    @Bean
+    public GraphCalls graphCalls(SyncMetrics metrics, GraphClient graph) { return new GraphCalls(metrics, graph); }
+
+    /** Java callers (replace sessions) POST through the same route as the send route: direct:graph-post. */
+    @Bean
+    public GraphPoster graphPoster(ProducerTemplate template) {
+        return (path, op, body) -> {
+            Exchange done = template.send("direct:graph-post", e -> {
+                e.setProperty("graphPath", path);
+                e.setProperty("graphOp", op);
+                e.getIn().setBody(body);
+            });
+            if (done.getException() != null) throw new IllegalStateException("Graph POST failed", done.getException());
+            return done.getMessage().getBody(GraphResponse.class);
+        };
+    }
+
+    /**
+     * camel-http timeouts from sync.send.connect-timeout / request-timeout (a reply slower than that is retried);
+     * JVM proxy and TLS system properties apply, as they did to the JDK client used before.
+     */
+    @Bean
+    public ComponentCustomizer httpTimeouts(SyncProperties sync) {
+        return ComponentCustomizer.forType(HttpComponent.class, c -> {
+            c.setUseSystemProperties(true);
+            c.setConnectTimeout(sync.getSend().getConnectTimeout().toMillis());
+            c.setConnectionRequestTimeout(sync.getSend().getRequestTimeout().toMillis());
+            c.setResponseTimeout(sync.getSend().getRequestTimeout().toMillis());
+            c.setSoTimeout(sync.getSend().getRequestTimeout().toMillis());
+        });
+    }
+
+    @Bean
+    public BatchSender batchSender(BatchStore store, AudienceResolver audiences, AccountGate gate, SyncProperties sync, MetaProperties meta,
+                                   SyncMetrics metrics, boolean dryRunMode, FileIntake fileIntake, GraphRequests requests, GraphPoster poster) {
+        BatchSender s = new BatchSender(store, audiences, gate, sync, meta, metrics, dryRunMode, requests, poster);
         s.addListener(fileIntake);
-        s.addListener(new com.metaaudiencesync.ops.AudienceRegistry(store.jdbc()));
+        s.addListener(new AudienceRegistry(store.jdbc()));
         int released = store.releaseOwn();
         if (released > 0) log.info("{} batches this instance had in flight when it stopped go back to the queue (they may reach Meta twice)", released);
         return s;

@@ -4,6 +4,7 @@ import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.AccountGate;
 import com.metaaudiencesync.store.PendingStore;
+import com.metaaudiencesync.webhook.MemberIntake;
 import com.metaaudiencesync.webhook.WebhookAuth;
 import com.metaaudiencesync.webhook.WebhookCamelAdapter;
 import com.metaaudiencesync.webhook.WebhookHandler;
@@ -40,6 +41,12 @@ public class WebhookBeans {
                 .maxBacklogRowsWhenPaused(maxBacklogWhenPaused)
                 .retryAfterSeconds(retryAfter);
         return new WebhookHandler(new WebhookParser(rowBuilder), store, auth, limits, gate::isOpen, metrics);
+    }
+
+    /** the step of route direct:members (routes/intake-members.camel.yaml) */
+    @Bean
+    public MemberIntake memberIntake(RowBuilder rowBuilder, WebhookStore store, SyncMetrics metrics) {
+        return new MemberIntake(new WebhookParser(rowBuilder), store, metrics);
     }
 
     @Bean

@@ -22,15 +22,6 @@ public final class BatchStager {
 
         /** no group yet (a placeholder that equals no real group) */
         public static final Group NONE = new Group(null, null, null);
-
-        // written out: the record's generated equals (an invokedynamic method-handle chain) was among the larger
-        // pieces the JIT inlined into the staging loop, compiled anew in every JVM
-        @Override public boolean equals(Object o) {
-            if (o == this) return true;
-            return o instanceof Group g && action == g.action && java.util.Objects.equals(audience, g.audience) && java.util.Objects.equals(ldu, g.ldu);
-        }
-
-        @Override public int hashCode() { return java.util.Objects.hash(audience, action, ldu); }
     }
 
     /** Receives full batches as rows (decoded from the staged form; for callers that want Strings). */

@@ -10,34 +10,48 @@ import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.send.DeliveryListener;
+import com.metaaudiencesync.send.Ldu;
 import com.metaaudiencesync.store.AudienceRef;
 import com.metaaudiencesync.store.Batch;
 import com.metaaudiencesync.store.BatchCodec;
 import com.metaaudiencesync.store.BatchStore;
 import com.metaaudiencesync.store.IntakeStore;
+import com.metaaudiencesync.store.Payload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.FileInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Inbox files → durable batches. The route calls {@link #open}, splits {@link #chunks} (thousands of
- * records per exchange), calls {@link #process} per chunk and {@link #finish} at the end. A batch is stored
- * (with the file's progress, in one transaction) as soon as it is full; the file leaves the inbox only once
- * every row of it is stored, so a crash at any point leaves the file in the inbox and a re-read skips the
- * batches already stored.
+ * Inbox files → durable batches, as the steps of routes/intake-file.camel.yaml: {@link #open} (claim and resume
+ * point), {@link #read} (the parser; an unreadable file throws), {@link #chunks} (thousands of records per
+ * exchange), {@link #normalize} and {@link #stage} per chunk, {@link #finish} (or {@link #failed}) at the end.
+ * A batch is stored (with the file's progress, in one transaction) as soon as it is full; the file leaves the
+ * inbox only once every row of it is stored, so a crash at any point leaves the file in the inbox and a re-read
+ * skips the batches already stored.
  */
 public class FileIntake implements DeliveryListener {
     private static final Logger log = LoggerFactory.getLogger(FileIntake.class);
@@ -57,21 +71,21 @@ public class FileIntake implements DeliveryListener {
     public void setReplaceGuard(ReplaceGuard g) { this.replaceGuard = g; }
 
     /** single-thread executors that normalize chunks (64-record blocks at a time) while the route's thread reads the next ones */
-    private final java.util.concurrent.ExecutorService[] helpers;
+    private final ExecutorService[] helpers;
     /** one per helper thread (a digest is not thread-safe) */
     private final RowBuilder.Scratch[] helperHashers;
     /** the digest and value cache of the thread that reads a file (it helps normalize the chunk it is about to stage) */
-    private final java.util.concurrent.atomic.AtomicReference<RowBuilder.Scratch> readerScratch;
+    private final AtomicReference<RowBuilder.Scratch> readerScratch;
 
     public FileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics) {
         this.sync = sync;
         int threads = sync.getNormalizeThreads() > 0 ? sync.getNormalizeThreads() : Math.min(2, Runtime.getRuntime().availableProcessors());
-        this.helpers = new java.util.concurrent.ExecutorService[Math.max(1, threads)];
+        this.helpers = new ExecutorService[Math.max(1, threads)];
         this.helperHashers = new RowBuilder.Scratch[helpers.length];
         for (int i = 0; i < helpers.length; i++) {
             int id = i + 1;
             helperHashers[i] = new RowBuilder.Scratch();
-            helpers[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            helpers[i] = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "mas-normalize-" + id);
                 t.setDaemon(true);
                 return t;
@@ -80,7 +94,7 @@ public class FileIntake implements DeliveryListener {
         this.intakes = intakes;
         this.rows = rows;
         this.metrics = metrics;
-        this.readerScratch = new java.util.concurrent.atomic.AtomicReference<>();
+        this.readerScratch = new AtomicReference<>();
     }
 
 
@@ -90,8 +104,8 @@ public class FileIntake implements DeliveryListener {
      * this instance also sends the file's batches. A lower bound of the database's count (other instances may
      * send some), so it can only say "no need to wait", never "wait".
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> readingHere =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicLong> readingHere =
+            new ConcurrentHashMap<>();
 
     /** files this instance is reading now (intake key → run): the console's progress bars */
     private final ConcurrentHashMap<String, IntakeRun> active = new ConcurrentHashMap<>();
@@ -99,6 +113,7 @@ public class FileIntake implements DeliveryListener {
     /** the files this instance is reading now (their counters and bytes read move as the reading goes) */
     public Collection<IntakeRun> reading() { return List.copyOf(active.values()); }
 
+    /** The file's intake: its key, and where to resume when an earlier read was interrupted. */
     public IntakeRun open(File file) {
         IntakeRun run = new IntakeRun(file);
         String status = intakes.status(run.key);
@@ -113,7 +128,14 @@ public class FileIntake implements DeliveryListener {
             log.info("File {}: resuming after an interruption, {} batches were already stored and are skipped", file.getName(), run.alreadyCommitted);
         }
         run.stager = stager(run);
-        run.settledHere = readingHere.compute(run.key, (k, v) -> new java.util.concurrent.atomic.AtomicLong());
+        run.settledHere = readingHere.compute(run.key, (k, v) -> new AtomicLong());
+        return run;
+    }
+
+    /** Opens the file's parser (format by name, CSV header mapped); throws when the file cannot be read at all. */
+    public void read(IntakeRun run) {
+        if (run.skippedAsDone) return;
+        File file = run.file;
         try {
             InputStream in = new Counting(new FileInputStream(file), run);
             try {
@@ -124,17 +146,16 @@ public class FileIntake implements DeliveryListener {
                 throw e;
             }
         } catch (RecordReaders.UnreadableException e) {
-            run.unreadable = e.getMessage();
+            throw new UnreadableFileException(e.getMessage());
         } catch (IOException e) {
-            run.unreadable = IntakeRun.message(e);
+            throw new UnreadableFileException(IntakeRun.message(e));
         }
         if (run.unreadable == null) active.put(run.key, run);
         log.info("File {}: taking in (audience default '{}', action {})", file.getName(), run.audienceName, run.action.wire());
-        return run;
     }
 
     /** the file's bytes, counted as they are read (the progress line's ETA) */
-    private static final class Counting extends java.io.FilterInputStream {
+    private static final class Counting extends FilterInputStream {
         private final IntakeRun run;
 
         Counting(InputStream in, IntakeRun run) {
@@ -160,7 +181,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     public Iterator<List<SourceRecord>> chunks(IntakeRun run) {
-        if (run.skippedAsDone || run.unreadable != null) return java.util.Collections.emptyIterator();
+        if (run.skippedAsDone || run.unreadable != null) return Collections.emptyIterator();
         return run.chunks(sync.getChunkSize());
     }
 
@@ -168,46 +189,46 @@ public class FileIntake implements DeliveryListener {
     static final int MAX_IN_FLIGHT = 3;
 
     /**
-     * Hands a chunk to the normalize threads ({@code sync.normalize-threads}; they take blocks of {@value #BLOCK}
-     * records in turn, so a slower thread takes fewer) and returns, so the route's thread reads the next chunk
-     * while they work. Once more than {@value #MAX_IN_FLIGHT} chunks are in flight, the oldest is staged: the
-     * route's thread helps normalize what is left of it, then counts and stages its rows in record order (storing
-     * the batches that fill up). So the batches a file gives are the same however many threads normalize it (a
-     * resumed read skips batches by sequence number). {@link #finish} stages the rest.
+     * Normalize + hash: hands the chunk to the normalize threads ({@code sync.normalize-threads}, blocks of
+     * {@value #BLOCK} records in turn) and returns at once, so the route reads the next chunk meanwhile.
      */
-    public void process(IntakeRun run, List<SourceRecord> chunk) {
+    public Work normalize(IntakeRun run, List<SourceRecord> chunk) {
         Work w = new Work(chunk);
         int n = chunk.size();
         int used = Math.max(1, Math.min(helpers.length, (n + BLOCK - 1) / BLOCK));
-        w.fs = new java.util.concurrent.Future<?>[used];
+        w.fs = new Future<?>[used];
         for (int i = 0; i < used; i++) {
             MemberMapper m = run.helperMapper(i);
             RowBuilder.Scratch h = helperHashers[i];
             w.fs[i] = helpers[i].submit(() -> normalizeBlocks(run, m, h, w));
         }
+        return w;
+    }
+
+    /**
+     * Stage: queues the chunk and, once more than {@value #MAX_IN_FLIGHT} are queued, stages the oldest in file
+     * order (counts, then rows into batches; full batches are stored). The batches of a file are the same however
+     * many threads normalize it (a resumed read skips batches by sequence number). {@link #finish} stages the rest.
+     */
+    public void stage(IntakeRun run, Work w) {
         run.inFlight.add(w);
-        while (run.inFlight.size() > MAX_IN_FLIGHT) stage(run, run.inFlight.poll());
+        while (run.inFlight.size() > MAX_IN_FLIGHT) stageChunk(run, run.inFlight.poll());
         progress(run);
     }
 
     /** Stages every chunk still in flight (end of the file). */
     private void drain(IntakeRun run) {
         Work w;
-        while ((w = run.inFlight.poll()) != null) stage(run, w);
+        while ((w = run.inFlight.poll()) != null) stageChunk(run, w);
     }
 
-    /** a chunk being normalized */
-    static final class Work {
-        /**
-         * the chunk's records; each slot is cleared once its record is normalized, so a chunk in flight holds its
-         * results, not its records too. Less in flight means fewer objects alive at a young collection: with the
-         * records kept, the chunks in flight overflowed G1's survivor space late in a 10 M-row file (the young
-         * generation shrinks as old garbage grows) and were promoted, which raised the heap peak.
-         */
+    /** a chunk being normalized (the body between the route's normalize and stage steps) */
+    public static final class Work {
+        /** the chunk's records; a slot is cleared once its record is normalized (a chunk in flight holds only its results) */
         final SourceRecord[] recs;
         final Normalized[] out;
-        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.Future<?>[] fs;
+        final AtomicInteger next = new AtomicInteger();
+        Future<?>[] fs;
 
         Work(List<SourceRecord> recs) {
             this.recs = recs.toArray(new SourceRecord[0]);
@@ -216,7 +237,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     /** On the route's thread: helps normalize the chunk, waits for the helpers, then counts and stages its rows in order. */
-    private void stage(IntakeRun run, Work w) {
+    private void stageChunk(IntakeRun run, Work w) {
         RowBuilder.Scratch mine = readerScratch.getAndSet(null);
         if (mine == null) mine = new RowBuilder.Scratch();
         try {
@@ -224,13 +245,13 @@ public class FileIntake implements DeliveryListener {
         } finally {
             readerScratch.set(mine);
         }
-        for (java.util.concurrent.Future<?> f : w.fs) {
+        for (Future<?> f : w.fs) {
             try {
                 f.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while normalizing", e);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 Throwable c = e.getCause();
                 if (c instanceof RuntimeException re) throw re;
                 if (c instanceof Error err) throw err;
@@ -245,11 +266,8 @@ public class FileIntake implements DeliveryListener {
     }
 
     /**
-     * Counts and stages one normalized record; returns the group instance handed to the stager. Each thread makes
-     * its own Group instance per block: the stager gets one instance per group (it recognises the group of the
-     * previous row by identity). A method per record, not the loop's body: called a million times per million rows,
-     * the JIT compiles it early and small, where the loop (run once per chunk) was compiled late, with all of it
-     * inlined, in the middle of a file.
+     * Counts and stages one normalized record; returns the group instance handed to the stager (one instance per
+     * group: the stager recognises the previous row's group by identity, each thread makes its own per block).
      */
     private static BatchStager.Group stageOne(IntakeRun run, IntakeCounts c, Normalized o, BatchStager.Group canon) {
         c.read++;
@@ -259,7 +277,7 @@ public class FileIntake implements DeliveryListener {
             return canon;
         }
         c.accepted++;
-        if (o.lduProblem != null) c.fieldIssues(java.util.Map.of(o.lduProblem, 1));
+        if (o.lduProblem != null) c.fieldIssues(Map.of(o.lduProblem, 1));
         BatchStager.Group g = o.group;
         if (g != run.lastRawGroup) { // a new block's instance: compared once, not for each of its records
             run.lastRawGroup = g;
@@ -274,7 +292,7 @@ public class FileIntake implements DeliveryListener {
 
     /** Stops the normalize threads (Spring calls it when the context closes). */
     public void close() {
-        for (java.util.concurrent.ExecutorService e : helpers) e.shutdown();
+        for (ExecutorService e : helpers) e.shutdown();
     }
 
     /** records a thread takes at a time */
@@ -296,9 +314,9 @@ public class FileIntake implements DeliveryListener {
         String audienceProblem;
 
         boolean sameAs(RawMember m) {
-            return group != null && m.action == action && java.util.Objects.equals(m.audienceId, audienceId)
-                    && java.util.Objects.equals(m.audienceName, audienceName) && java.util.Objects.equals(m.ldu, ldu)
-                    && java.util.Objects.equals(m.lduCountry, lduCountry) && java.util.Objects.equals(m.lduState, lduState);
+            return group != null && m.action == action && Objects.equals(m.audienceId, audienceId)
+                    && Objects.equals(m.audienceName, audienceName) && Objects.equals(m.ldu, ldu)
+                    && Objects.equals(m.lduCountry, lduCountry) && Objects.equals(m.lduState, lduState);
         }
 
         void set(RawMember m) {
@@ -306,8 +324,8 @@ public class FileIntake implements DeliveryListener {
             ldu = m.ldu; lduCountry = m.lduCountry; lduState = m.lduState;
             audienceProblem = AudienceValidation.problem(m.audienceId, m.audienceName);
             AudienceRef ref = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
-            group = new BatchStager.Group(ref, m.action, com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState));
-            lduProblem = com.metaaudiencesync.send.Ldu.problem(m.ldu, m.lduCountry, m.lduState);
+            group = new BatchStager.Group(ref, m.action, Ldu.of(m.ldu, m.lduCountry, m.lduState));
+            lduProblem = Ldu.problem(m.ldu, m.lduCountry, m.lduState);
         }
     }
 
@@ -322,7 +340,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    /** One record (a method per record for the JIT, as {@link #stageOne}). */
+    /** One record: rejected with a reason, or its group and rows in stored form. */
     private Normalized normalizeOne(IntakeRun run, MemberMapper mapper, RowBuilder.Scratch hasher, SourceRecord r, LastGroup last) {
         if (r.error() != null) return new Normalized(r.line(), r.error(), null, null, null, null);
         RawMember m = mapper.map(r);
@@ -351,7 +369,7 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
-    private void emit(IntakeRun run, BatchStager.Group g, com.metaaudiencesync.store.Payload payload, int rowCount) {
+    private void emit(IntakeRun run, BatchStager.Group g, Payload payload, int rowCount) {
         int seq = ++run.seq;
         boolean held = g.action() == Action.REPLACE;
         String groupKey = held ? run.key + "#" + g.audience().key() : null;
@@ -360,14 +378,10 @@ public class FileIntake implements DeliveryListener {
             gseq = (int) run.replaceGroups.stream().filter(groupKey::equals).count() + 1;
             run.replaceGroups.add(groupKey);
         }
-        if (seq <= run.alreadyCommitted) { // stored before an interruption
-            com.metaaudiencesync.store.Payload.recycle(payload);
-            return;
-        }
+        if (seq <= run.alreadyCommitted) return; // stored before an interruption
         Batch b = Batch.newBatch(g.audience(), g.action(), rowCount, payload, run.file.getName()).withIntake(run.key, seq).withLdu(g.ldu());
         if (held) b = b.withGroup(groupKey, gseq);
         intakes.commitChunk(run.key, seq, b, held);
-        com.metaaudiencesync.store.Payload.recycle(payload); // its bytes are in the batch's file (or row) now
         if (!held) waitForSending(run, seq);
     }
 
@@ -407,23 +421,28 @@ public class FileIntake implements DeliveryListener {
         }
     }
 
+    /** A file that could not be read at all: moved to .failed/ with its report (the route's doCatch). */
+    public Map<String, Object> failed(IntakeRun run, Throwable why) throws IOException {
+        Throwable cause = why;
+        while (cause.getCause() != null && !(cause instanceof UnreadableFileException)) cause = cause.getCause();
+        run.unreadable = cause instanceof UnreadableFileException ? cause.getMessage() : IntakeRun.message(cause);
+        Path failed = Files.createDirectories(run.file.toPath().getParent().resolve(".failed"));
+        Path reportPath = failed.resolve(run.file.getName() + ".report.json");
+        Files.move(run.file.toPath(), failed.resolve(run.file.getName()), StandardCopyOption.REPLACE_EXISTING);
+        Map<String, Object> report = report(run, "failed");
+        writeReport(reportPath, report);
+        intakes.markRead(run.key, 0, 0, 0, JSON.writeValueAsString(report), reportPath.toString());
+        readingHere.remove(run.key, run.settledHere);
+        intakes.markDone(run.key);
+        metrics.filesTaken("failed");
+        log.warn("File {}: could not be read ({}); moved to .failed with a report", run.file.getName(), run.unreadable);
+        return report;
+    }
+
     /** End of the file: partial batches stored, replace sessions released, file moved, report written. */
     public Map<String, Object> finish(IntakeRun run) throws IOException {
         active.remove(run.key, run);
         Path inbox = run.file.toPath().getParent();
-        if (run.unreadable != null) {
-            Path failed = Files.createDirectories(inbox.resolve(".failed"));
-            Path target = failed.resolve(run.file.getName());
-            Files.move(run.file.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-            Map<String, Object> report = report(run, "failed");
-            writeReport(failed.resolve(run.file.getName() + ".report.json"), report);
-            intakes.markRead(run.key, 0, 0, 0, JSON.writeValueAsString(report), failed.resolve(run.file.getName() + ".report.json").toString());
-            readingHere.remove(run.key, run.settledHere);
-            intakes.markDone(run.key);
-            metrics.filesTaken("failed");
-            log.warn("File {}: could not be read ({}); moved to .failed with a report", run.file.getName(), run.unreadable);
-            return report;
-        }
         Path done = Files.createDirectories(inbox.resolve(".done"));
         Path reportPath = done.resolve(run.file.getName() + ".report.json");
         Map<String, Object> report;
@@ -433,7 +452,7 @@ public class FileIntake implements DeliveryListener {
         } else {
             drain(run);
             run.stager.flush();
-            for (String g : new java.util.LinkedHashSet<>(run.replaceGroups)) releaseReplace(run, g);
+            for (String g : new LinkedHashSet<>(run.replaceGroups)) releaseReplace(run, g);
             String status = run.fatal != null ? "partial" : "done";
             report = report(run, status);
             intakes.markRead(run.key, run.counts.read, run.counts.accepted, run.counts.rejected, JSON.writeValueAsString(report), reportPath.toString());
@@ -531,7 +550,7 @@ public class FileIntake implements DeliveryListener {
     }
 
     private void settledCommitted(String key) {
-        java.util.concurrent.atomic.AtomicLong here = readingHere.get(key);
+        AtomicLong here = readingHere.get(key);
         if (here != null) {
             // this instance is still reading the file: its report is written when the reading ends (from the
             // counters then), so there is nothing to refresh yet

@@ -53,10 +53,7 @@ public final class IntakeRun {
     }
     /** chunks handed to the normalize threads, not yet staged, oldest first (route thread only) */
     final java.util.ArrayDeque<FileIntake.Work> inFlight = new java.util.ArrayDeque<>();
-    /**
-     * the group of the last staged row (route thread only); a placeholder before the first one, not null: a null at
-     * the start of each file made the JIT drop its compiled staging loop once per file (speculate_null_check)
-     */
+    /** the group of the last staged row (route thread only); NONE before the first one */
     BatchStager.Group lastGroup = BatchStager.Group.NONE;
     /** the group instance of the last staged record as a normalize thread made it (one per block) */
     BatchStager.Group lastRawGroup = BatchStager.Group.NONE;

@@ -27,11 +27,7 @@ public final class MemberMapper {
         this.defaultAction = defaultAction;
     }
 
-    /**
-     * Looks the columns of {@code names} up now (a CSV's header, before its first record). So {@link #map} never
-     * meets a new header in the middle of a CSV file: the JIT compiles it without that branch, and it is not
-     * compiled again at the start of each file (seen in compilation logs as a deoptimization per file).
-     */
+    /** Looks the columns of {@code names} up now (a CSV's header, before its first record), not per record. */
     public ColumnAliases.Column[] prepare(String[] names) {
         ColumnAliases.Column[] cols = new ColumnAliases.Column[names.length];
         for (int i = 0; i < names.length; i++) cols[i] = columns.computeIfAbsent(names[i], ColumnAliases::resolve);

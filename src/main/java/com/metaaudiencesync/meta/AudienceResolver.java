@@ -42,8 +42,11 @@ public class AudienceResolver {
         public CreationInProgress(String name) { super("audience '" + name + "' is being created by another instance", null, false, false); }
     }
 
-    /** @return the id, or null when the audience does not exist and {@code mayCreate} is false */
-    public String resolve(String name, boolean mayCreate) throws GraphCallException, IOException, CreationInProgress {
+    /**
+     * @return the id, or null when the audience does not exist and {@code mayCreate} is false
+     * @throws GraphException when Graph refuses the look-up or the creation
+     */
+    public String resolve(String name, boolean mayCreate) throws IOException, CreationInProgress {
         String id = cache.get(name);
         if (id != null) return id;
         synchronized (locks.computeIfAbsent(name, k -> new Object())) {
@@ -86,7 +89,7 @@ public class AudienceResolver {
     }
 
     /** Walks every page of the account's custom audiences (peers stop at the first page). */
-    String findByName(String name) throws IOException, GraphCallException {
+    String findByName(String name) throws IOException {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("fields", "id,name");
         params.put("limit", "500");
@@ -94,7 +97,7 @@ public class AudienceResolver {
         int pages = 0;
         while (true) {
             Outcome o = GraphErrorClassifier.classify(r);
-            if (o.kind() != Outcome.Kind.SUCCESS) throw new GraphCallException(o);
+            if (o.kind() != Outcome.Kind.SUCCESS) throw GraphException.of(o);
             JsonNode root = JSON.readTree(r.body());
             for (JsonNode a : root.path("data")) {
                 if (name.equals(a.path("name").asText(null))) return a.path("id").asText();
@@ -105,7 +108,7 @@ public class AudienceResolver {
         }
     }
 
-    private String create(String name) throws IOException, GraphCallException {
+    private String create(String name) throws IOException {
         GraphResponse r = graph.postJson(graph.accountPath() + "/customaudiences", g -> {
             g.writeStringField("name", name);
             g.writeStringField("subtype", "CUSTOM");
@@ -113,7 +116,7 @@ public class AudienceResolver {
             g.writeStringField("customer_file_source", meta.getCustomerFileSource());
         });
         Outcome o = GraphErrorClassifier.classify(r);
-        if (o.kind() != Outcome.Kind.SUCCESS) throw new GraphCallException(o);
+        if (o.kind() != Outcome.Kind.SUCCESS) throw GraphException.of(o);
         return JSON.readTree(r.body()).path("id").asText();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.util.Iterator;
 import java.util.Set;
@@ -39,6 +40,10 @@ public final class GraphErrorClassifier {
 
     public static Outcome classify(GraphResponse r) {
         int status = r.status();
+        if (status == 0) {
+            String what = r.body() == null ? "no answer" : r.body();
+            return new Outcome(Outcome.Kind.TRANSIENT, what.startsWith("timeout") ? "timeout" : "io", null, what, 0, null);
+        }
         JsonNode error = null;
         boolean json = false;
         String body = r.body();
@@ -131,7 +136,7 @@ public final class GraphErrorClassifier {
 
     /** A failure to get an answer at all: timeouts, refused or dropped connections. Always transient. */
     public static Outcome classify(IOException e) {
-        boolean timeout = e instanceof HttpTimeoutException || e instanceof java.net.SocketTimeoutException;
+        boolean timeout = e instanceof HttpTimeoutException || e instanceof SocketTimeoutException;
         String what = timeout ? "timeout" : "connection failure: " + e.getClass().getSimpleName();
         return new Outcome(Outcome.Kind.TRANSIENT, timeout ? "timeout" : "io", null, what, 0, null);
     }

@@ -11,8 +11,6 @@ import java.io.IOException;
 public final class RequestBodies {
     private RequestBodies() {}
 
-    public static void payload(JsonGenerator g, byte[] stored) throws IOException { payload(g, Payload.of(stored), null); }
-
     public static void payload(JsonGenerator g, byte[] stored, String ldu) throws IOException { payload(g, Payload.of(stored), ldu); }
 
     /**
@@ -47,11 +45,6 @@ public final class RequestBodies {
         }
         g.writeEndArray();
         g.writeEndObject();
-    }
-
-    /** Upper bound of the JSON size of {@link #payload} for a stored batch (to size the request buffer once). */
-    public static int sizeHint(Payload stored) {
-        return (int) Math.min(Integer.MAX_VALUE - 64, 1024L + 2L * stored.length() + 4L * BatchCodec.rowCount(stored) * MetaKey.COUNT);
     }
 
     public static void session(JsonGenerator g, long sessionId, int seq, boolean last, long estimatedTotal) throws IOException {

@@ -3,9 +3,8 @@ package com.metaaudiencesync.send;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Spaces requests to at most {@code perSecond} per second (a ceiling per ad account). Written here rather
- * than taken from resilience4j-ratelimiter because that module is not on the resolved classpath (camel-resilience4j
- * brings only the circuit breaker) and a pacer is a dozen lines.
+ * The send route's throttle: spaces requests evenly, at most {@code perSecond} per second (a ceiling per ad
+ * account; fractional rates allowed), unlike Camel's throttle EIP, which lets a period's quota go in a burst.
  */
 public final class RequestPacer {
     private final long intervalNanos;

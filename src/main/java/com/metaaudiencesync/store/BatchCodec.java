@@ -46,12 +46,7 @@ public final class BatchCodec {
             cur = block((int) Math.min(Payload.BLOCK, 9L + Math.max(16, Math.min(1024, max)) * MetaKey.COUNT * 24L));
         }
 
-        /**
-         * A full-size first block comes from the spare blocks like every other: made with {@code new}, it lived as
-         * long as its batch, was promoted, and when the batch was done the pool (already full of recycled blocks)
-         * dropped it, so every 10 000-row batch left 64 KB of old garbage (64 MB per 10 M rows).
-         */
-        private static byte[] block(int size) { return size == Payload.BLOCK ? Payload.newBlock() : new byte[size]; }
+        private static byte[] block(int size) { return new byte[size]; }
 
         public int rowCount() { return rows; }
 

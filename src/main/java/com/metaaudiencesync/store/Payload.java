@@ -6,11 +6,8 @@ import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
- * A batch's stored bytes ({@link BatchCodec} form) as a sequence of blocks of at most {@value #BLOCK} bytes.
- * A 10 000-row batch is ≈ 2.6 MB: as one array it is a "humongous" object for G1 (anything over half a region;
- * regions are 1 MB in a 256 MB heap), allocated straight in the old generation, and every one of them started a
- * concurrent marking cycle (measured: 90 such cycles per 1 M rows, ≈ 2 s of GC threads' CPU). In blocks it is
- * ordinary young garbage. Immutable once built; the blocks are never handed out for writing.
+ * A batch's stored bytes ({@link BatchCodec} form) as a sequence of blocks of at most {@value #BLOCK} bytes, so a
+ * multi-megabyte batch is never one huge array (G1 allocates those straight in the old generation). Immutable once built.
  */
 public final class Payload {
     /** block size: far below G1's humongous threshold for any heap size (half of the smallest, 1 MB, region) */
@@ -19,29 +16,9 @@ public final class Payload {
     private final byte[][] blocks;
     private final int[] lengths;
     private final int length;
-    private final java.util.concurrent.atomic.AtomicBoolean recycled = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** blocks of payloads nobody uses any more (see {@link BlockPool}): at most 1/32 of the heap, and 16 MB */
-    private static final BlockPool SPARE = BlockPool.ofHeap(32, 256);
-
-    /** A block of {@value #BLOCK} bytes for a new payload: a recycled one when there is one (its old bytes are overwritten before use). */
-    static byte[] newBlock() { return SPARE.take(); }
-
-    static int spareBlocks() { return SPARE.size(); }
-
-    /**
-     * Gives the payload's full blocks back for the next payloads. Only by the payload's last user, once nothing
-     * reads it any more (its rows stored, or its request body built and the batch settled); the payload cannot be
-     * read afterwards (it throws instead of reading another batch's rows). A second call does nothing.
-     */
-    public static void recycle(Payload p) {
-        if (p == null || !p.recycled.compareAndSet(false, true)) return;
-        for (int i = 0; i < p.blocks.length; i++) {
-            byte[] b = p.blocks[i];
-            p.blocks[i] = null;
-            if (b != null) SPARE.give(b);
-        }
-    }
+    /** A block of {@value #BLOCK} bytes for a new payload. */
+    static byte[] newBlock() { return new byte[BLOCK]; }
 
     private Payload(byte[][] blocks, int[] lengths, int length) {
         this.blocks = blocks;

@@ -16,11 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Batch payloads as files next to an embedded (H2 file) database, one file per batch; the batch row keeps the
- * file's name ({@code payload_ref}). Why: on H2 every payload written into the database (a 10 000-row batch is
- * ≈ 2.6 MB) goes through the MVStore B-trees of its LOB storage, is written into the database file, read back
- * through the page cache and later compacted away — measured per million rows: the database file grew by
- * ≈ 0.3 GB, and H2's B-tree code was the largest share of the JIT's work during a file (its methods compiled
- * at ≈ 0.65 s each). A file is one write, one read and one delete.
+ * file's name ({@code payload_ref}). In H2 a multi-megabyte payload goes through its LOB B-trees, the database
+ * file and later compaction; a file is one write, one read and one delete.
  *
  * <p>Crash safety: the file is written completely before the row that names it is committed, and deleted only
  * after the row's delete is committed. A crash between the two leaves an unreferenced file, never a row without

@@ -2,6 +2,7 @@ package com.metaaudiencesync.send;
 
 import com.metaaudiencesync.config.MetaProperties;
 import com.metaaudiencesync.config.SyncProperties;
+import com.metaaudiencesync.meta.GraphClient;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.store.AudienceRef;
@@ -19,6 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +29,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The send route's workers ({@link BatchSender#workers}, {@link BatchSender#sendNext}) over a real H2 database and
+ * The send route's workers ({@link BatchSender#workers}, {@link BatchSender#claim}) over a real H2 database and
  * a real dry-run outbox: a worker sends one batch per step, oldest first; with nothing ready it waits for this
  * instance to commit a batch and sends that one in the same step, instead of ending and leaving it to the next
  * tick; a batch that is only held (a replace group being written) or rolled back does not wake it.
@@ -53,7 +55,21 @@ class SendWorkerH2Test {
         sync.setOutbox(outbox.toString());
         sync.getSend().setConcurrency(3);
         gate = new AccountGate();
-        sender = new BatchSender(store, null, null, gate, sync, new MetaProperties(), new SyncMetrics(new SimpleMeterRegistry()), true);
+        sender = sender(sync, true);
+    }
+
+    private BatchSender sender(SyncProperties sync, boolean dryRun) {
+        MetaProperties meta = new MetaProperties();
+        GraphRequests requests = new GraphRequests(new GraphClient(meta, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        return new BatchSender(store, null, gate, sync, meta, new SyncMetrics(new SimpleMeterRegistry()), dryRun, requests, null);
+    }
+
+    /** one step of a dry-run worker, as routes/send.camel.yaml runs it: claim, then write to the outbox */
+    private boolean step(BatchSender s) {
+        Batch b = s.claim();
+        if (b == null) return false;
+        s.writeOutbox(b);
+        return true;
     }
 
     private Batch batch(String audience, int rows) {
@@ -71,12 +87,12 @@ class SendWorkerH2Test {
     void oneWorkerPerConcurrencySlotAndNoneWhileTheAccountIsPaused() {
         assertThat(sender.workers()).hasSize(3);
         SyncProperties sync = new SyncProperties();
-        BatchSender live = new BatchSender(store, null, null, gate, sync, new MetaProperties(), new SyncMetrics(new SimpleMeterRegistry()), false);
+        BatchSender live = sender(sync, false);
         assertThat(live.workers()).hasSize(sync.getSend().getConcurrency());
         gate.block(new com.metaaudiencesync.meta.Outcome(com.metaaudiencesync.meta.Outcome.Kind.PERMANENT, "190", null, "token expired", 0, null));
         assertThat(live.workers()).as("paused account: no worker").isEmpty();
         store.insert(batch("waiting", 1), false);
-        assertThat(live.sendNext()).as("paused account: a running worker stops").isFalse();
+        assertThat(step(live)).as("paused account: a running worker stops").isFalse();
         assertThat(store.queuedBatches()).isEqualTo(1);
     }
 
@@ -85,14 +101,14 @@ class SendWorkerH2Test {
         store.insert(batch("first", 3), false);
         store.insert(batch("second", 2), false);
 
-        assertThat(sender.sendNext()).isTrue();
+        assertThat(step(sender)).isTrue();
         assertThat(sent()).singleElement().asString().endsWith("-add-first.json");
-        assertThat(sender.sendNext()).isTrue();
+        assertThat(step(sender)).isTrue();
         assertThat(sent()).hasSize(2).last().asString().endsWith("-add-second.json");
         assertThat(store.queuedBatches()).isZero();
 
         long t0 = System.nanoTime();
-        assertThat(sender.sendNext()).as("nothing ready: the worker ends").isFalse();
+        assertThat(step(sender)).as("nothing ready: the worker ends").isFalse();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("after waiting for a new batch a little")
                 .isGreaterThanOrEqualTo(BatchSender.IDLE_WAIT_MILLIS - 5);
     }
@@ -100,7 +116,7 @@ class SendWorkerH2Test {
     @Test
     void anIdleWorkerSendsABatchCommittedWhileItWaits() throws Exception {
         CompletableFuture<Boolean> step = new CompletableFuture<>();
-        Thread worker = new Thread(() -> step.complete(sender.sendNext()), "worker");
+        Thread worker = new Thread(() -> step.complete(step(sender)), "worker");
         worker.start();
         // the worker found nothing to claim and waits; a batch stored meanwhile in a transaction, as a file's intake
         // stores it, is sent by that same step once committed
@@ -133,7 +149,7 @@ class SendWorkerH2Test {
         });
 
         store.insert(batch("together", 2), false);
-        assertThat(sender.sendNext()).isTrue();
+        assertThat(step(sender)).isTrue();
         assertThat(store.queuedBatches()).isZero();
         assertThat(jdbc.queryForObject("SELECT n FROM ack_count", Integer.class)).isEqualTo(1);
         assertThat(seenQueued).as("the listener ran before the delete was committed: one transaction").containsExactly(1L);
@@ -142,7 +158,7 @@ class SendWorkerH2Test {
         // listeners run once more, best effort (the failed attempt's count was rolled back with it)
         fail.set(true);
         store.insert(batch("alone", 2), false);
-        assertThat(sender.sendNext()).isTrue();
+        assertThat(step(sender)).isTrue();
         assertThat(store.queuedBatches()).as("acknowledged although a listener failed").isZero();
         assertThat(sent()).hasSize(2);
         assertThat(jdbc.queryForObject("SELECT n FROM ack_count", Integer.class)).as("rolled-back count not kept, retried count kept").isEqualTo(2);

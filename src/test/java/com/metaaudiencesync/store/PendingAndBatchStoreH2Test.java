@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The stores on a real H2 file database, set up as the application sets it up (schema.sql, then the H2-only
- * statements of CoreBeans): batch payloads in a BLOB column, pending webhook rows in their compact form.
+ * The stores on a real H2 file database, set up as the application sets it up (schema.sql, schema-h2.sql, then the H2-only
+ * settings of CoreBeans): batch payloads in a BLOB column, pending webhook rows in their compact form.
  */
 class PendingAndBatchStoreH2Test {
     @TempDir Path dir;
@@ -31,13 +31,14 @@ class PendingAndBatchStoreH2Test {
     BatchStore batches;
     PendingStore pending;
 
-    /** an H2 file database with the application's schema.sql applied (and nothing else yet) */
+    /** an H2 file database with the application's schema.sql and schema-h2.sql applied (and nothing else yet) */
     static JdbcDataSource withSchema(Path file) throws Exception {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL("jdbc:h2:file:" + file + ";WRITE_DELAY=0");
         ds.setUser("sa");
         try (Connection c = ds.getConnection()) {
             ScriptUtils.executeSqlScript(c, new ClassPathResource("db/schema.sql"));
+            ScriptUtils.executeSqlScript(c, new ClassPathResource("db/schema-h2.sql"));
         }
         return ds;
     }
