@@ -2,6 +2,7 @@ package com.metaaudiencesync.config;
 
 import com.metaaudiencesync.intake.FileClaimRepository;
 import com.metaaudiencesync.intake.FileIntake;
+import com.metaaudiencesync.lifecycle.IntakeGate;
 import com.metaaudiencesync.meta.AudienceResolver;
 import com.metaaudiencesync.meta.GraphClient;
 import com.metaaudiencesync.normalize.RowBuilder;
@@ -241,9 +242,10 @@ public class CoreBeans {
     public RowBuilder rowBuilder(SyncProperties sync) { return new RowBuilder(sync.getDefaultCountry()); }
 
     @Bean
-    public FileIntake fileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics, boolean dryRunMode) {
+    public FileIntake fileIntake(SyncProperties sync, IntakeStore intakes, RowBuilder rows, SyncMetrics metrics, boolean dryRunMode, IntakeGate gate) {
         FileIntake f = new FileIntake(sync, intakes, rows, metrics);
         f.setDryRun(dryRunMode);
+        f.setStopping(() -> gate.state() == IntakeGate.State.DRAINING);
         return f;
     }
 

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -64,6 +65,11 @@ public class FileIntake implements DeliveryListener {
     private volatile boolean dryRun;
 
     public void setDryRun(boolean dryRun) { this.dryRun = dryRun; }
+
+    /** true once shutdown has begun: reading stops at the next chunk, the file stays in the inbox to be resumed */
+    private volatile BooleanSupplier stopping = () -> false;
+
+    public void setStopping(BooleanSupplier stopping) { this.stopping = stopping; }
 
     private volatile ReplaceGuard replaceGuard;
 
@@ -182,7 +188,18 @@ public class FileIntake implements DeliveryListener {
 
     public Iterator<List<SourceRecord>> chunks(IntakeRun run) {
         if (run.skippedAsDone || run.unreadable != null) return Collections.emptyIterator();
-        return run.chunks(sync.getChunkSize());
+        Iterator<List<SourceRecord>> chunks = run.chunks(sync.getChunkSize());
+        return new Iterator<>() {
+            @Override public boolean hasNext() {
+                if (stopping.getAsBoolean()) {
+                    run.interrupted = true;
+                    return false;
+                }
+                return chunks.hasNext();
+            }
+
+            @Override public List<SourceRecord> next() { return chunks.next(); }
+        };
     }
 
     /** chunks handed to the normalize threads and not yet staged: bounds memory (a few chunks of records) */
@@ -408,6 +425,7 @@ public class FileIntake implements DeliveryListener {
 
     private void awaitSending(IntakeRun run, int committed, int max, long lastRenew) {
         while ((run.settledHere == null || committed - run.settledHere.get() > max) && committed - intakes.batchesSettled(run.key) > max) {
+            if (stopping.getAsBoolean()) return; // the batch is stored; reading stops at the next chunk
             if (System.nanoTime() - lastRenew > 5_000_000_000L) {
                 intakes.renew(run.key);
                 lastRenew = System.nanoTime();
@@ -442,6 +460,15 @@ public class FileIntake implements DeliveryListener {
     /** End of the file: partial batches stored, replace sessions released, file moved, report written. */
     public Map<String, Object> finish(IntakeRun run) throws IOException {
         active.remove(run.key, run);
+        if (run.interrupted) {
+            // full batches are stored; partial ones are not (they would break the resume by batch number): the file
+            // stays in the inbox, its claim is given up, and the next start (or another instance) resumes after them
+            readingHere.remove(run.key, run.settledHere);
+            intakes.release(run.key);
+            log.info("File {}: shutting down after {} stored batches; the rest is read at the next start", run.file.getName(),
+                    intakes.chunksCommitted(run.key));
+            return Map.of("file", run.file.getName(), "status", "interrupted");
+        }
         Path inbox = run.file.toPath().getParent();
         Path done = Files.createDirectories(inbox.resolve(".done"));
         Path reportPath = done.resolve(run.file.getName() + ".report.json");

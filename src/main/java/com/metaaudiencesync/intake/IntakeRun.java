@@ -31,6 +31,8 @@ public final class IntakeRun {
     public int seq;
     public int alreadyCommitted;
     public boolean skippedAsDone;
+    /** reading stopped at a chunk boundary because the service is shutting down: resumed at the next start */
+    public volatile boolean interrupted;
     public long lastProgressLog = System.nanoTime();
     /** time the reading waited for Meta to acknowledge batches (sync.file.max-queued-batches backpressure) */
     public long backpressureNanos;

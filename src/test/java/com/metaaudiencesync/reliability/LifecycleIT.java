@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +66,11 @@ class LifecycleIT {
         p.put("sync.webhook.write-key", SegmentLikeSender.WRITE_KEY);
         p.put("sync.batch-timeout", "1s");
         return p;
+    }
+
+    static long received(String audience) {
+        String id = fake.audienceIdByName(audience);
+        return id == null ? 0 : fake.receivedRowCount(id);
     }
 
     int readiness(int port) {
@@ -294,6 +300,44 @@ class LifecycleIT {
             assertThat(ReliabSupport.memberEmailHashes(fake, "Drain")).isEqualTo(ReliabSupport.hashes(accepted));
         } finally {
             p2.sigterm(60);
+        }
+    }
+
+    @Test
+    void sigtermWhileAFileIsReadStopsAtAStoredBatchAndTheNextStartResumesIt() throws Exception {
+        Path work = ReliabSupport.tempDir("lifecycle-file");
+        Path out = work.resolve("stdout.log");
+        Map<String, String> props = props(work, freePort(), freePort());
+        props.put("sync.batch-size", "1000");
+        props.put("sync.file.max-queued-batches", "2"); // reading follows sending: the file is mid-read for seconds
+        fake.setUsersLatency(Duration.ofMillis(150));
+        try {
+            Path inbox = work.resolve("inbox");
+            Files.createDirectories(inbox);
+            List<String> emails = ReliabSupport.writeCsv(inbox, "MidRead.csv", "midread", 60_000);
+            ServiceProcess p = ServiceProcess.start(props, ReliabSupport.TOKEN, out);
+            await().atMost(Duration.ofSeconds(120)).until(() -> !p.alive() || received("MidRead") >= 5_000);
+            assertThat(p.alive()).as("service died by itself; see " + out).isTrue();
+            long t = p.sigterm(60);
+            assertThat(t).as("exits within the shutdown timeout; see " + out).isBetween(0L, 30_000L);
+            assertThat(p.exitValue()).isZero();
+            assertThat(inbox.resolve("MidRead.csv")).as("the file stays in the inbox until every batch is stored").exists();
+            long before = received("MidRead");
+            assertThat(before).as("stopped mid-file").isLessThan(emails.size());
+
+            fake.setUsersLatency(Duration.ZERO);
+            ServiceProcess p2 = ServiceProcess.start(props, ReliabSupport.TOKEN, out);
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> !p2.alive() || ReliabSupport.memberEmailHashes(fake, "MidRead").size() >= emails.size());
+                assertThat(ReliabSupport.memberEmailHashes(fake, "MidRead")).isEqualTo(ReliabSupport.hashes(emails));
+                // at most the batches in flight at SIGTERM (sync.send.concurrency 2) reach Meta twice
+                await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(inbox.resolve(".done/MidRead.csv")));
+                assertThat(received("MidRead")).isBetween((long) emails.size(), emails.size() + 2_000L);
+            } finally {
+                p2.sigterm(60);
+            }
+        } finally {
+            fake.setUsersLatency(Duration.ZERO);
         }
     }
 }
