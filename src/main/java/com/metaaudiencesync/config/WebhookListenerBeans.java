@@ -137,17 +137,18 @@ public class WebhookListenerBeans {
         rc.response().end(io.vertx.core.buffer.Buffer.buffer(r.body()));
     }
 
-    /** the webhook routes on the listener: the same handler bean as the server.port routes */
+    /**
+     * the webhook routes on the listener: route template webhook-intake (routes/intake-webhook.camel.yaml), the
+     * same steps as on server.port; Camel adds templated routes after every builder's templates are known
+     */
     @Bean
     public RouteBuilder webhookListenerRoutes() {
         return new RouteBuilder() {
             @Override public void configure() {
                 for (String path : PATHS) {
-                    from(COMPONENT + ":" + path)
+                    templatedRoute("webhook-intake")
                             .routeId("webhook-listener" + path.replace('/', '-'))
-                            .description("webhook intake on the dedicated listener (sync.webhook.port)")
-                            .streamCache("false")
-                            .to("bean:webhookHttp?method=process");
+                            .parameter("from", COMPONENT + ":" + path);
                 }
             }
         };

@@ -10,11 +10,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.TransactionException;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -24,6 +25,8 @@ import java.util.function.BooleanSupplier;
  * Authorization (401), capped read (413), signature (401), parse (400 only when the body as a whole is
  * unreadable), capacity (503), one durable transaction (503 when the database fails), then 202 with counts
  * and a result per index. Logs and bodies never hold raw identifiers, tokens or secrets.
+ * <p>Each check is a stage method on a {@link WebhookRequest} (the steps of route template webhook-intake);
+ * an early answer is thrown as a {@link WebhookAnswer}. {@link #handle} runs the same stages in order.
  */
 public class WebhookHandler {
     private static final Logger log = LoggerFactory.getLogger(WebhookHandler.class);
@@ -101,54 +104,92 @@ public class WebhookHandler {
         });
     }
 
+    /** The stages in order, as the webhook-intake route runs them: the answer (202 or an early problem answer). */
     public WebhookResult handle(String method, String path, Map<String, String> rawHeaders, BodySource bodySource) {
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        if (rawHeaders != null) rawHeaders.forEach((k, v) -> { if (k != null && v != null) headers.put(k, v); });
-        Channel ch = channel(path);
-        if (ch == null) return Problems.notFound();
-        if (!"POST".equalsIgnoreCase(method)) return Problems.methodNotAllowed();
-        String cl = headers.get("Content-Length");
+        WebhookRequest r = new WebhookRequest(method, path, rawHeaders, bodySource);
+        try {
+            authenticate(r);
+            parse(r);
+            normalize(r);
+            checkCapacity(r);
+            store(r);
+            return reply(r);
+        } catch (WebhookAnswer a) {
+            return a.result();
+        }
+    }
+
+    /**
+     * Stage 1: path (404), method (405), declared size (413, before reading anything), Authorization (401),
+     * capped read of the raw bytes (413), signature over those bytes (401).
+     */
+    public void authenticate(WebhookRequest r) {
+        r.channel = channel(r.path);
+        if (r.channel == null) throw new WebhookAnswer(Problems.notFound());
+        if (!"POST".equalsIgnoreCase(r.method)) throw new WebhookAnswer(Problems.methodNotAllowed());
+        String cl = r.headers.get("Content-Length");
         if (cl != null) {
             try {
-                if (Long.parseLong(cl.trim()) > limits.maxBytes) return tooLarge();
+                if (Long.parseLong(cl.trim()) > limits.maxBytes) throw new WebhookAnswer(tooLarge());
             } catch (NumberFormatException e) {
-                return Problems.unreadable("invalid Content-Length");
+                throw new WebhookAnswer(Problems.unreadable("invalid Content-Length"));
             }
         }
-        if (!auth.headersOk(headers)) return unauthorized();
-        byte[] body;
+        if (!auth.headersOk(r.headers)) throw new WebhookAnswer(unauthorized());
         try {
-            body = bodySource.read(limits.maxBytes);
+            r.body = r.bodySource.read(limits.maxBytes);
         } catch (TooLargeException e) {
-            return tooLarge();
+            throw new WebhookAnswer(tooLarge());
         } catch (IOException e) {
-            return Problems.unreadable("the body could not be read completely");
+            throw new WebhookAnswer(Problems.unreadable("the body could not be read completely"));
         }
-        if (!auth.signatureOk(headers, body)) return unauthorized();
+        if (!auth.signatureOk(r.headers, r.body)) throw new WebhookAnswer(unauthorized());
+    }
 
-        List<WebhookItem> items;
+    /** Stage 2: JSON → one item per member / event (400 only when the body as a whole is unreadable). */
+    public void parse(WebhookRequest r) {
         try {
-            items = ch == Channel.MEMBERS ? parser.members(body) : parser.segment(body, pathType(path));
+            r.items = r.channel == Channel.MEMBERS ? parser.readMembers(r.body) : parser.readSegment(r.body, pathType(r.path));
         } catch (WebhookParser.UnreadableBodyException e) {
             metrics.webhookEvents("unreadable", 1);
-            return Problems.unreadable(e.getMessage());
+            throw new WebhookAnswer(Problems.unreadable(e.getMessage()));
         }
-        int incoming = 0;
-        for (WebhookItem it : items) if (it.candidate()) incoming += it.rowCount();
+    }
 
-        String source = ch == Channel.MEMBERS ? "webhook:members" : "webhook:segment";
-        int stored;
+    /** Stage 3: identifiers → final SHA-256 rows; a member the normalizer refuses is rejected alone. */
+    public void normalize(WebhookRequest r) { parser.normalize(r.items); }
+
+    /** Stage 4: 503 + Retry-After when the pending backlog (or the paused backlog) has no room for these rows. */
+    public void checkCapacity(WebhookRequest r) {
+        int incoming = 0;
+        for (WebhookItem it : r.items) if (it.candidate()) incoming += it.rowCount();
+        WebhookResult full;
         try {
-            WebhookResult full = capacity(incoming);
-            if (full != null) return full;
-            stored = store.commit(items, source);
+            full = capacity(incoming);
         } catch (DataAccessException | TransactionException e) {
-            metrics.webhookEvents("unavailable", items.size());
-            log.warn("Webhook request not stored, answered 503 (the client retries): {}", e.getClass().getSimpleName());
-            return Problems.unavailable(limits.retryAfterSeconds, "members cannot be stored durably right now; retry later");
+            throw unavailable(r, e);
         }
-        pendingEstimate.addAndGet(stored);
-        return accepted(items, stored);
+        if (full != null) throw new WebhookAnswer(full);
+    }
+
+    /** Stage 5: one durable transaction into mas_pending (503 + Retry-After when the database fails). */
+    public void store(WebhookRequest r) {
+        String source = r.channel == Channel.MEMBERS ? "webhook:members" : "webhook:segment";
+        try {
+            r.rows = store.commit(r.items, source);
+        } catch (DataAccessException | TransactionException e) {
+            throw unavailable(r, e);
+        }
+        pendingEstimate.addAndGet(r.rows);
+    }
+
+    /** Stage 6: 202 with counts and a result per index (only reached after the commit). */
+    public WebhookResult reply(WebhookRequest r) { return accepted(r.items, r.rows); }
+
+    private WebhookAnswer unavailable(WebhookRequest r, RuntimeException e) {
+        metrics.webhookEvents("unavailable", r.items.size());
+        log.warn("Webhook request not stored, answered 503 (the client retries): {}", e.getClass().getSimpleName());
+        return new WebhookAnswer(Problems.unavailable(limits.retryAfterSeconds, "members cannot be stored durably right now; retry later"));
     }
 
     private WebhookResult capacity(int incoming) {
@@ -184,7 +225,7 @@ public class WebhookHandler {
         for (WebhookItem it : items) {
             ObjectNode r = results.addObject();
             r.put("index", it.index());
-            r.put("status", it.status().name().toLowerCase(java.util.Locale.ROOT));
+            r.put("status", it.status().name().toLowerCase(Locale.ROOT));
             if (it.reason() != null) r.put("reason", it.reason());
             switch (it.status()) {
                 case ACCEPTED -> acc++;
@@ -226,7 +267,7 @@ public class WebhookHandler {
     public static byte[] readCapped(InputStream in, long max) throws IOException {
         if (in == null) return new byte[0];
         int cap = (int) Math.min(Integer.MAX_VALUE - 16, max);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.min(cap, 8192));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(cap, 8192));
         byte[] buf = new byte[8192];
         long total = 0;
         int n;

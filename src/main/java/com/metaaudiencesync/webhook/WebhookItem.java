@@ -1,6 +1,7 @@
 package com.metaaudiencesync.webhook;
 
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.store.AudienceRef;
 
 import java.util.List;
@@ -28,6 +29,13 @@ public final class WebhookItem {
     /** a remove for an audience name never seen: true → rejected (native), false → ignored (Segment) */
     boolean strictAudience;
 
+    /** parsed, not yet normalized: the member to hash (cleared by the normalize step) */
+    RawMember raw;
+    /** Segment userId (names the member in memberKey); cleared by the normalize step */
+    String userId;
+    /** the reason when the normalizer fails on this item: invalid_member / invalid_event */
+    String invalidReason;
+
     /** outcome of parsing: ACCEPTED means "candidate", decided in the store */
     Status parsed = Status.ACCEPTED;
     String parsedReason;
@@ -53,6 +61,18 @@ public final class WebhookItem {
     }
 
     boolean candidate() { return parsed == Status.ACCEPTED; }
+
+    /** rejected after parsing (the normalizer refused it): nothing of it is stored */
+    void reject(String r) {
+        parsed = Status.REJECTED;
+        parsedReason = r;
+        audience = null;
+        action = null;
+        messageId = null;
+        timestamp = null;
+        memberKey = null;
+        rows = List.of();
+    }
 
     void reset() {
         status = parsed;

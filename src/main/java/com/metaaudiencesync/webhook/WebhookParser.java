@@ -73,7 +73,39 @@ public final class WebhookParser {
 
     // ---------------------------------------------------------------- native members
 
-    public List<WebhookItem> members(byte[] body) throws UnreadableBodyException {
+    /** Native members, parsed and normalized (the parse step then the normalize step). */
+    public List<WebhookItem> members(byte[] body) throws UnreadableBodyException { return normalize(readMembers(body)); }
+
+    /** Segment events, parsed and normalized (the parse step then the normalize step). */
+    public List<WebhookItem> segment(byte[] body, String pathType) throws UnreadableBodyException { return normalize(readSegment(body, pathType)); }
+
+    /**
+     * The normalize step: each parsed member's identifiers → final hashed rows ({@link RowBuilder}), and the
+     * hash naming the member. A member the normalizer refuses (or fails on) is rejected alone.
+     */
+    public List<WebhookItem> normalize(List<WebhookItem> items) {
+        for (WebhookItem item : items) {
+            RawMember m = item.raw;
+            if (m == null) continue;
+            item.raw = null;
+            try {
+                RowResult res = rowBuilder.build(m);
+                if (res.rejected()) {
+                    item.reject(res.rejectReason());
+                } else {
+                    item.rows = res.rows();
+                    item.memberKey = memberKey(item.userId, res.rows());
+                }
+            } catch (RuntimeException ex) {
+                item.reject(item.invalidReason);
+            }
+            item.userId = null;
+        }
+        return items;
+    }
+
+    /** The parse step for native members: one object or an array → items still to normalize. */
+    public List<WebhookItem> readMembers(byte[] body) throws UnreadableBodyException {
         JsonNode root = readTree(body);
         List<JsonNode> objs = elements(root, false);
         List<WebhookItem> out = new ArrayList<>(objs.size());
@@ -104,18 +136,16 @@ public final class WebhookParser {
         if (m.audienceId == null && m.audienceName == null) return WebhookItem.rejected(index, "no_audience");
         String audienceProblem = AudienceValidation.problem(m.audienceId, m.audienceName);
         if (audienceProblem != null) return WebhookItem.rejected(index, audienceProblem);
-        RowResult res = rowBuilder.build(m);
-        if (res.rejected()) return WebhookItem.rejected(index, res.rejectReason());
         WebhookItem item = new WebhookItem(index);
         item.audience = m.audienceId != null ? AudienceRef.ofId(m.audienceId) : AudienceRef.ofName(m.audienceName);
         item.action = m.action;
-        item.rows = res.rows();
+        item.raw = m;
+        item.invalidReason = "invalid_member";
         item.ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
         item.strictAudience = true;
         String mid = text(o, "messageId", "message_id");
         item.messageId = mid == null ? null : messageKey("m", mid);
         item.timestamp = timestamp(o.get("timestamp"));
-        item.memberKey = memberKey(null, res.rows());
         return item;
     }
 
@@ -126,8 +156,11 @@ public final class WebhookParser {
 
     // ---------------------------------------------------------------- Segment
 
-    /** @param pathType "identify" / "track" for Segment's single-event tracking paths, else null */
-    public List<WebhookItem> segment(byte[] body, String pathType) throws UnreadableBodyException {
+    /**
+     * The parse step for Segment: one event, a tracking-API batch or an array → items still to normalize.
+     * @param pathType "identify" / "track" for Segment's single-event tracking paths, else null
+     */
+    public List<WebhookItem> readSegment(byte[] body, String pathType) throws UnreadableBodyException {
         JsonNode root = readTree(body);
         JsonNode batchContext = null;
         if (root.isObject() && root.has("batch")) {
@@ -195,19 +228,18 @@ public final class WebhookParser {
         String madid = context == null ? null : text(context.path("device"), "advertisingId");
         if (madid != null && !madid.isBlank() && m.first(MetaKey.MADID) == null) m.add(MetaKey.MADID, madid.trim());
 
-        RowResult res = rowBuilder.build(m);
-        if (res.rejected()) return WebhookItem.rejected(index, res.rejectReason());
         WebhookItem item = new WebhookItem(index);
         item.audience = AudienceRef.ofName(key);
         item.action = m.action;
-        item.rows = res.rows();
+        item.raw = m;
+        item.invalidReason = "invalid_event";
+        item.userId = userId == null || userId.isBlank() ? null : userId.trim();
         item.strictAudience = false;
         String mid = text(e, "messageId");
         item.messageId = mid == null ? null : messageKey("s", mid);
         JsonNode ts = e.get("timestamp");
         if (ts == null || ts.isNull()) ts = e.get("originalTimestamp");
         item.timestamp = timestamp(ts);
-        item.memberKey = memberKey(userId == null || userId.isBlank() ? null : userId.trim(), res.rows());
         return item;
     }
 
