@@ -6,6 +6,7 @@
 #   second     drop of a second 1 M-row CSV into the running service -> its last row acknowledged
 # Meta is the fake Graph API (count-only) in its own process. Usage:
 #   mvn -q -DskipTests package && bench/lifecycle.sh target/meta-audience-sync.jar [/tmp/older.jar ...]
+# An argument cds:DIR runs DIR/meta-audience-sync.jar with the class data sharing archive beside it (bin/cds.sh).
 # Env: BENCH_ROWS (1000000), BENCH_ROUNDS (3), BENCH_XMX (256m), BENCH_WORK (/tmp/mas-lifecycle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,9 @@ one_run() {
   ln "$SRC" "$d/inbox/first.csv"
   local t0 listening="" ready="" first second
   t0=$(now_ms)
-  java -Xmx"$XMX" -jar "$jar" --server.port="$sp" --meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token" \
+  local launch=(-jar "$jar")
+  [[ $jar == cds:* ]] && launch=(-XX:SharedArchiveFile="${jar#cds:}/meta-audience-sync.jsa" -jar "${jar#cds:}/meta-audience-sync.jar")
+  java -Xmx"$XMX" "${launch[@]}" --server.port="$sp" --meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token" \
     --meta.ad-account-id=123 --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db" \
     --spring.security.user.name="${ADMIN%%:*}" --spring.security.user.password="${ADMIN#*:}" \
     --sync.send.max-requests-per-second=1000 > "$d/service.log" 2>&1 &

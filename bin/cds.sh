@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 JAR=${1:-target/meta-audience-sync.jar}
 OUT=target/app
 [[ -f $JAR ]] || { echo "no $JAR: run mvn -DskipTests package first" >&2; exit 1; }
+[[ $(basename "$JAR") == meta-audience-sync.jar ]] || { echo "$JAR: the jar must be named meta-audience-sync.jar" >&2; exit 1; }
 rm -rf "$OUT"
 java -Djarmode=tools -jar "$JAR" extract --destination "$OUT"
 # the training run uses a throwaway database, inbox and port: nothing of the real service is touched

@@ -536,8 +536,11 @@ public class FileIntake implements DeliveryListener {
         return r;
     }
 
-    /** Rewrites the report with the delivery counters (called as Meta acknowledges the file's batches). */
-    public void refreshReport(String key) {
+    /**
+     * Rewrites the report with the delivery counters (called as Meta acknowledges the file's batches). Synchronized:
+     * two refreshes racing could otherwise write in the opposite order of their reads, leaving a stale count.
+     */
+    public synchronized void refreshReport(String key) {
         Map<String, Object> row = intakes.row(key);
         if (row == null || row.get("report_path") == null || row.get("report_json") == null) return;
         try {
