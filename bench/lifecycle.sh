@@ -7,7 +7,7 @@
 # Meta is the fake Graph API (count-only) in its own process. Usage:
 #   mvn -q -DskipTests package && bench/lifecycle.sh target/meta-audience-sync.jar [/tmp/older.jar ...]
 # An argument cds:DIR runs DIR/meta-audience-sync.jar with the class data sharing archive beside it (bin/cds.sh).
-# Env: BENCH_ROWS (1000000), BENCH_ROUNDS (3), BENCH_XMX (256m), BENCH_WORK (/tmp/mas-lifecycle).
+# Env: BENCH_ROWS (1000000), BENCH_ROUNDS (3), BENCH_XMX (256m), BENCH_WORK (/tmp/mas-lifecycle), BENCH_JAVA_OPTS (extra JVM options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-1000000}
@@ -44,6 +44,7 @@ await_acked() {
 
 one_run() {
   local jar=$1 d="$WORK/run" fp sp token
+  [[ $jar == cds:* ]] && jar="cds:$(realpath "${jar#cds:}")" || jar=$(realpath "$jar")
   rm -rf "$d"; mkdir -p "$d/inbox" "$d/stage"
   fp=$(free_port); sp=$(free_port); token="bench-$RANDOM$RANDOM"
   FAKE_GRAPH_TOKEN=$token java -Xmx1g -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
@@ -55,10 +56,12 @@ one_run() {
   t0=$(now_ms)
   local launch=(-jar "$jar")
   [[ $jar == cds:* ]] && launch=(-XX:SharedArchiveFile="${jar#cds:}/meta-audience-sync.jsa" -jar "${jar#cds:}/meta-audience-sync.jar")
-  java -Xmx"$XMX" "${launch[@]}" --server.port="$sp" --meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token" \
+  # from the run directory: a config/ directory in the working directory would be read as configuration
+  # shellcheck disable=SC2086
+  (cd "$d" && exec java -Xmx"$XMX" ${BENCH_JAVA_OPTS:-} "${launch[@]}" --server.port="$sp" --meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token" \
     --meta.ad-account-id=123 --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db" \
     --spring.security.user.name="${ADMIN%%:*}" --spring.security.user.password="${ADMIN#*:}" \
-    --sync.send.max-requests-per-second=1000 > "$d/service.log" 2>&1 &
+    --sync.send.max-requests-per-second=1000 > "$d/service.log" 2>&1) &
   local pid=$!
   while [[ -z $ready ]] && kill -0 $pid 2>/dev/null; do
     local c; c=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sp/actuator/health/readiness" || true)
@@ -66,6 +69,7 @@ one_run() {
     [[ $c == 200 ]] && ready=$(( $(now_ms) - t0 ))
     sleep 0.02
   done
+  [[ -n $ready ]] || { echo "$jar did not start: $d/service.log" >&2; kill $fake; return 1; }
   first=$(( $(await_acked "$d/inbox/.done/first.csv.report.json" $pid) - t0 ))
   ln "$SRC" "$d/stage/second.csv"
   local t1; t1=$(now_ms)
