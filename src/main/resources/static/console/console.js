@@ -74,8 +74,31 @@ const Console = (() => {
     return setInterval(round, ms);
   }
 
-  // the header: active link, live/dry-run badge, the logout form's CSRF token
+  // the console's pages, in nav order: data-page, link, label
+  const PAGES = [
+    ['overview', '/console/index.html', 'Overview'],
+    ['audiences', '/console/audiences.html', 'Audiences'],
+    ['files', '/console/files.html', 'Files'],
+    ['polls', '/console/polls.html', 'Poll jobs'],
+    ['dead-letters', '/console/dead-letters.html', 'Dead letters'],
+  ];
+
+  // the header every page shares (one copy, here rather than in each .html): brand, mode badge, nav,
+  // status line, logout form; built first thing at DOMContentLoaded, so before the page scripts' handlers
+  function buildHeader() {
+    const logout = el('form', { id: 'logout', method: 'post', action: '/logout' },
+      el('input', { type: 'hidden', name: '_csrf', value: '' }),
+      el('button', { class: 'link', type: 'submit' }, 'Log out'));
+    document.body.prepend(el('header', {},
+      el('span', { class: 'brand' }, 'meta-audience-sync'),
+      el('span', { id: 'mode', class: 'badge' }, '…'),
+      el('nav', {}, PAGES.map(([page, href, label]) => el('a', { href, 'data-page': page }, label))),
+      el('div', { class: 'right' }, el('span', { id: 'status-line' }), logout)));
+  }
+
+  // the header: built, then active link, live/dry-run badge, the logout form's CSRF token
   async function header() {
+    buildHeader();
     const page = document.body.dataset.page;
     document.querySelectorAll('header nav a').forEach(a => { if (a.dataset.page === page) a.classList.add('active'); });
     const t = csrfToken();
