@@ -63,6 +63,18 @@ final class Browser implements AutoCloseable {
         driver.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
+    /** a fresh browser that has sent the login form; closed again if the login fails */
+    static Browser loggedIn(int port, String user, String password) {
+        Browser b = new Browser(port);
+        try {
+            b.login(user, password);
+            return b;
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+    }
+
     WebElement await(By by, int seconds) { return waiting(seconds).until(ExpectedConditions.visibilityOfElementLocated(by)); }
 
     /** clicks and accepts the confirmation dialog the console asks first */

@@ -19,7 +19,6 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,29 +57,12 @@ class ConsoleBrowserTest {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
-        // a list binds from one property source: every element of the job is given here
-        r.add("sync.polls[0].name", () -> "crm-newsletter");
-        r.add("sync.polls[0].cron", () -> "0 0 0 1 1 ? 2099");
-        r.add("sync.polls[0].audience", () -> "newsletter");
-        r.add("sync.polls[0].mode", () -> "upsert");
-        r.add("sync.polls[0].source.type", () -> "file");
-        r.add("sync.polls[0].source.path", () -> dir.resolve("newsletter.csv").toString());
+        ConsoleFixtures.register(r, FAKE, TOKEN, dir, "crm-newsletter", "newsletter", "upsert", "newsletter.csv");
     }
 
     @AfterAll static void stop() { FAKE.close(); }
 
     @LocalServerPort int port;
-
-    static void drop(String name, String content) throws Exception {
-        Files.createDirectories(dir.resolve("inbox"));
-        Path tmp = dir.resolve(name + ".part");
-        Files.writeString(tmp, content);
-        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    }
 
     @Test
     @Order(1)
@@ -98,12 +80,11 @@ class ConsoleBrowserTest {
     @Test
     @Order(2)
     void aDroppedFileAppearsWithItsReportAndItsAudienceCounts() throws Exception {
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.waiting(10).until(ExpectedConditions.urlContains("/console/"));
             b.open("/console/files.html");
             b.await(By.id("files"), 10);
-            drop("spring-buyers.csv", "email,first_name\nann@buyers.example,Ann\nbob@buyers.example,Bob\ncy@buyers.example,Cy\nnot-an-email,Dee\n");
+            ConsoleFixtures.drop(dir, "spring-buyers.csv", "email,first_name\nann@buyers.example,Ann\nbob@buyers.example,Bob\ncy@buyers.example,Cy\nnot-an-email,Dee\n");
             WebElement row = b.await(By.cssSelector("tr[data-file='spring-buyers.csv']"), 20);
             // the report: 4 read, 3 accepted, 1 rejected (by reason), and Meta's count once the batch is acknowledged
             b.waiting(30).until(d -> d.findElement(By.cssSelector("tr[data-file='spring-buyers.csv'] .meta-counts")).getText().startsWith("3 /"));
@@ -132,9 +113,8 @@ class ConsoleBrowserTest {
     void aDeadLetterIsReplayedWithItsButtonAndLeavesTheList() throws Exception {
         String id = FAKE.seedAudience("act_5005", "winback");
         FAKE.failNext("/" + id + "/users", 1, Fault.graphError(100, null, false, "(#100) Invalid parameter"));
-        drop("winback.csv", "email\nw1@winback.example\nw2@winback.example\n");
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        ConsoleFixtures.drop(dir, "winback.csv", "email\nw1@winback.example\nw2@winback.example\n");
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/dead-letters.html");
             WebElement row = b.await(By.cssSelector("tr[data-dead-letter]"), 30);
             String dead = row.getAttribute("data-dead-letter");
@@ -150,8 +130,7 @@ class ConsoleBrowserTest {
     @Order(4)
     void aPollJobRunsWithRunNowAndItsRunShows() throws Exception {
         Files.writeString(dir.resolve("newsletter.csv"), "email\nn1@news.example\nn2@news.example\nn3@news.example\n");
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/polls.html");
             WebElement job = b.await(By.cssSelector("div[data-job='crm-newsletter']"), 10);
             assertThat(job.getText()).contains("0 0 0 1 1 ? 2099").contains("next run 2099-01-01");
@@ -170,11 +149,10 @@ class ConsoleBrowserTest {
         StringBuilder big = new StringBuilder("email\n");
         for (int i = 0; i < 20_000; i++) big.append("reader").append(i).append("@progress.example\n");
         FAKE.setUsersLatency(Duration.ofMillis(150));
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/files.html");
             b.await(By.id("files"), 10);
-            drop("progress-list.csv", big.toString());
+            ConsoleFixtures.drop(dir, "progress-list.csv", big.toString());
             By reading = By.cssSelector("tr[data-file='progress-list.csv'] td.reading");
             By rowsRead = By.cssSelector("tr[data-file='progress-list.csv'] .rows-read");
             b.await(reading, 20);
@@ -192,8 +170,7 @@ class ConsoleBrowserTest {
     @Test
     @Order(6)
     void theOverviewShowsTheModeTheAccountAndTheDeliveredRowsChart() {
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.waiting(10).until(ExpectedConditions.urlContains("/console/"));
             WebElement mode = b.await(By.id("overview-mode"), 10);
             assertThat(mode.getText()).isEqualTo("live");

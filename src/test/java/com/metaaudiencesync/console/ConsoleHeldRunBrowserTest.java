@@ -16,7 +16,6 @@ import org.springframework.test.context.DynamicPropertySource;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,17 +49,7 @@ class ConsoleHeldRunBrowserTest {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
-        // a list binds from one property source: every element of the job is given here
-        r.add("sync.polls[0].name", () -> "vip-mirror");
-        r.add("sync.polls[0].cron", () -> "0 0 0 1 1 ? 2099");
-        r.add("sync.polls[0].audience", () -> "vip-mirror");
-        r.add("sync.polls[0].mode", () -> "mirror");
-        r.add("sync.polls[0].source.type", () -> "file");
-        r.add("sync.polls[0].source.path", () -> dir.resolve("vip.csv").toString());
+        ConsoleFixtures.register(r, FAKE, TOKEN, dir, "vip-mirror", "vip-mirror", "mirror", "vip.csv");
     }
 
     @AfterAll static void stop() { FAKE.close(); }
@@ -86,8 +75,7 @@ class ConsoleHeldRunBrowserTest {
 
         // the source shrinks to a quarter: the guard holds the run instead of removing 3 of 4 members
         Files.writeString(dir.resolve("vip.csv"), "email\nv1@vip.example\n");
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/polls.html");
             b.await(By.cssSelector("div[data-job='vip-mirror'] tr[data-run]"), 10);
             b.clickConfirmed(By.cssSelector("button[data-run-now='vip-mirror']"));
@@ -104,24 +92,16 @@ class ConsoleHeldRunBrowserTest {
         }
     }
 
-    static void drop(String name, String content) throws Exception {
-        Files.createDirectories(dir.resolve("inbox"));
-        Path tmp = dir.resolve(name + ".part");
-        Files.writeString(tmp, content);
-        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    }
-
     @Test
     void aHeldReplaceFileIsApprovedWithItsButton() throws Exception {
-        drop("club.day1.replace.csv", "email\nc1@club.example\nc2@club.example\nc3@club.example\nc4@club.example\n");
+        ConsoleFixtures.drop(dir, "club.day1.replace.csv", "email\nc1@club.example\nc2@club.example\nc3@club.example\nc4@club.example\n");
         await().atMost(Duration.ofSeconds(30)).until(() -> FAKE.audienceIdByName("club") != null
                 && FAKE.membership(FAKE.audienceIdByName("club")).size() == 4);
         String id = FAKE.audienceIdByName("club");
-        try (Browser b = new Browser(port)) {
-            b.login(USER, PASSWORD);
+        try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/files.html");
             b.await(By.cssSelector("tr[data-file='club.day1.replace.csv']"), 10);
-            drop("club.day2.replace.csv", "email\nc1@club.example\n");
+            ConsoleFixtures.drop(dir, "club.day2.replace.csv", "email\nc1@club.example\n");
             WebElement held = b.await(By.cssSelector("tr[data-held-file='club.day2.replace.csv']"), 30);
             assertThat(held.getText()).contains("3").contains("4");
             b.screenshot("console-files-held");

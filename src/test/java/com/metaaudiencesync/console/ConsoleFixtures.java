@@ -1,0 +1,38 @@
+package com.metaaudiencesync.console;
+
+import com.metaaudiencesync.fake.FakeGraphApi;
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Set-up shared by the browser tests: the service's properties (fake Graph API, inbox, one file poll job) and file drops. */
+final class ConsoleFixtures {
+    private ConsoleFixtures() {}
+
+    /** live against the fake Graph API, inbox and outbox under dir, and one poll job reading dir/sourceFile (never due: cron in 2099) */
+    static void register(DynamicPropertyRegistry r, FakeGraphApi fake, String token, Path dir,
+                         String job, String audience, String mode, String sourceFile) {
+        r.add("meta.graph-url", fake::baseUrl);
+        r.add("meta.access-token", () -> token);
+        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
+        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
+        // a list binds from one property source: every element of the job is given here
+        r.add("sync.polls[0].name", () -> job);
+        r.add("sync.polls[0].cron", () -> "0 0 0 1 1 ? 2099");
+        r.add("sync.polls[0].audience", () -> audience);
+        r.add("sync.polls[0].mode", () -> mode);
+        r.add("sync.polls[0].source.type", () -> "file");
+        r.add("sync.polls[0].source.path", () -> dir.resolve(sourceFile).toString());
+    }
+
+    /** a file written aside and moved into dir/inbox in one step, so the file route never reads it half-written */
+    static void drop(Path dir, String name, String content) throws IOException {
+        Files.createDirectories(dir.resolve("inbox"));
+        Path tmp = dir.resolve(name + ".part");
+        Files.writeString(tmp, content);
+        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+}
