@@ -11,11 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -269,46 +265,21 @@ class PollGuardTest {
      * A raw HTTP/1.0 server: "200 OK" with no Content-Length and no chunking, the body ended by closing the
      * connection. With cutAfterLines set it closes after that many lines: an ordinary-looking complete response.
      */
-    static final class UnframedHttpSource implements AutoCloseable {
-        private final ServerSocket server;
-        volatile String body = "email\n";
+    static final class UnframedHttpSource extends RawHttpSource {
         volatile int cutAfterLines = -1;
 
-        UnframedHttpSource() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::serve, "unframed-http-source");
-            t.setDaemon(true);
-            t.start();
-        }
+        UnframedHttpSource() throws IOException { super("unframed-http-source"); }
 
-        int port() { return server.getLocalPort(); }
-
-        private void serve() {
-            while (!server.isClosed()) {
-                try (Socket s = server.accept()) {
-                    InputStream in = s.getInputStream();
-                    StringBuilder head = new StringBuilder();
-                    int b;
-                    while ((b = in.read()) >= 0) {
-                        head.append((char) b);
-                        if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) break;
-                    }
-                    String text = body;
-                    if (cutAfterLines >= 0) {
-                        int at = 0;
-                        for (int i = 0; i < cutAfterLines && at >= 0; i++) at = text.indexOf('\n', at) + 1;
-                        text = text.substring(0, at);
-                    }
-                    OutputStream out = s.getOutputStream();
-                    out.write("HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    out.write(text.getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                } catch (IOException e) {
-                    // closed
-                }
+        @Override
+        void respond(String head, OutputStream out) throws IOException {
+            String text = body;
+            if (cutAfterLines >= 0) {
+                int at = 0;
+                for (int i = 0; i < cutAfterLines && at >= 0; i++) at = text.indexOf('\n', at) + 1;
+                text = text.substring(0, at);
             }
+            out.write("HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(text.getBytes(StandardCharsets.UTF_8));
         }
-
-        @Override public void close() throws IOException { server.close(); }
     }
 }

@@ -9,11 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -213,47 +209,22 @@ class PollModesTest {
     }
 
     /** A raw HTTP server: serves a CSV body, or declares its full length and drops the connection half-way. */
-    static final class FlakyHttpSource implements AutoCloseable {
-        private final ServerSocket server;
-        volatile String body = "email\n";
+    static final class FlakyHttpSource extends RawHttpSource {
         volatile boolean truncate;
         volatile String lastAuthorization;
 
-        FlakyHttpSource() throws IOException {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::serve, "flaky-http-source");
-            t.setDaemon(true);
-            t.start();
-        }
+        FlakyHttpSource() throws IOException { super("flaky-http-source"); }
 
-        int port() { return server.getLocalPort(); }
-
-        private void serve() {
-            while (!server.isClosed()) {
-                try (Socket s = server.accept()) {
-                    InputStream in = s.getInputStream();
-                    StringBuilder head = new StringBuilder();
-                    int b;
-                    while ((b = in.read()) >= 0) {
-                        head.append((char) b);
-                        if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) break;
-                    }
-                    for (String line : head.toString().split("\r\n")) {
-                        if (line.toLowerCase().startsWith("authorization:")) lastAuthorization = line.substring(14).trim();
-                    }
-                    byte[] data = body.getBytes(StandardCharsets.UTF_8);
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\nContent-Length: " + data.length + "\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    int n = truncate ? body.indexOf('\n', body.indexOf('\n', body.indexOf('\n') + 1) + 1) + 1 : data.length;
-                    out.write(data, 0, n);
-                    out.flush();
-                } catch (IOException e) {
-                    // closed
-                }
+        @Override
+        void respond(String head, OutputStream out) throws IOException {
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase().startsWith("authorization:")) lastAuthorization = line.substring(14).trim();
             }
+            byte[] data = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\nContent-Length: " + data.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            int n = truncate ? body.indexOf('\n', body.indexOf('\n', body.indexOf('\n') + 1) + 1) + 1 : data.length;
+            out.write(data, 0, n);
         }
-
-        @Override public void close() throws IOException { server.close(); }
     }
 }
