@@ -1,6 +1,7 @@
 package com.metaaudiencesync.console;
 
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.FakeGraphProperties;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 import java.io.IOException;
@@ -15,10 +16,7 @@ final class ConsoleFixtures {
     /** live against the fake Graph API, inbox and outbox under dir, and one poll job reading dir/sourceFile (never due: cron in 2099) */
     static void register(DynamicPropertyRegistry r, FakeGraphApi fake, String token, Path dir,
                          String job, String audience, String mode, String sourceFile) {
-        r.add("meta.graph-url", fake::baseUrl);
-        r.add("meta.access-token", () -> token);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
+        FakeGraphProperties.register(r, fake, token, dir);
         // a list binds from one property source: every element of the job is given here
         r.add("sync.polls[0].name", () -> job);
         r.add("sync.polls[0].cron", () -> "0 0 0 1 1 ? 2099");

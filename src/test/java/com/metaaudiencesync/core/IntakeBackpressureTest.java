@@ -1,6 +1,7 @@
 package com.metaaudiencesync.core;
 
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.FakeGraphProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,10 +46,7 @@ class IntakeBackpressureTest {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
+        FakeGraphProperties.register(r, FAKE, TOKEN, dir);
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package com.metaaudiencesync.ops;
 
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.FakeGraphProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -61,11 +62,8 @@ class DebugLoggingMasksTest {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
+        FakeGraphProperties.register(r, FAKE, TOKEN, dir);
         r.add("meta.app-secret", () -> "app-secret-debug-5511");
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
     }
 
     @AfterAll static void stop() { FAKE.close(); }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.FakeGraphProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,10 +49,7 @@ class OperationsTest {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
+        FakeGraphProperties.register(r, FAKE, TOKEN, dir);
     }
 
     @AfterAll static void stop() { FAKE.close(); }

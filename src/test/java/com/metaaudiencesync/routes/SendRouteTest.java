@@ -1,6 +1,7 @@
 package com.metaaudiencesync.routes;
 
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.FakeGraphProperties;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.store.AudienceRef;
 import com.metaaudiencesync.store.Batch;
@@ -57,10 +58,7 @@ class SendRouteTest {
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) throws Exception {
         dir = Files.createTempDirectory("send-route");
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
+        FakeGraphProperties.register(r, FAKE, TOKEN, dir);
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package com.metaaudiencesync.routes;
 
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.FakeGraphProperties;
 import com.metaaudiencesync.model.MetaKey;
 import com.metaaudiencesync.webhook.MemberIntake;
 import com.metaaudiencesync.webhook.WebhookParser;
@@ -61,10 +62,7 @@ class UserRoutesTest {
                         - to: direct:members
                 """);
         r.add("sync.routes-dir", routes::toString);
-        r.add("meta.graph-url", FAKE::baseUrl);
-        r.add("meta.access-token", () -> TOKEN);
-        r.add("sync.inbox", () -> dir.resolve("inbox").toString());
-        r.add("sync.outbox", () -> dir.resolve("outbox").toString());
+        FakeGraphProperties.register(r, FAKE, TOKEN, dir);
     }
 
     @AfterAll
