@@ -63,11 +63,15 @@ final class Browser implements AutoCloseable {
         driver.findElement(By.cssSelector("button[type=submit]")).click();
     }
 
-    /** a fresh browser that has sent the login form; closed again if the login fails */
+    /**
+     * a fresh browser past the login form (back on /console/), closed again if the login fails; waiting for the
+     * redirect keeps the next open() from cutting the login's POST short on a slow machine
+     */
     static Browser loggedIn(int port, String user, String password) {
         Browser b = new Browser(port);
         try {
             b.login(user, password);
+            b.waiting(10).until(ExpectedConditions.urlContains("/console/"));
             return b;
         } catch (RuntimeException e) {
             b.close();
