@@ -1,6 +1,7 @@
 package com.metaaudiencesync.console;
 
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.InboxFiles;
 import com.metaaudiencesync.fake.Fault;
 import com.metaaudiencesync.meta.ApiVersions;
 import org.junit.jupiter.api.AfterAll;
@@ -84,7 +85,7 @@ class ConsoleBrowserTest {
             b.waiting(10).until(ExpectedConditions.urlContains("/console/"));
             b.open("/console/files.html");
             b.await(By.id("files"), 10);
-            ConsoleFixtures.drop(dir, "spring-buyers.csv", "email,first_name\nann@buyers.example,Ann\nbob@buyers.example,Bob\ncy@buyers.example,Cy\nnot-an-email,Dee\n");
+            InboxFiles.drop(dir, "spring-buyers.csv", "email,first_name\nann@buyers.example,Ann\nbob@buyers.example,Bob\ncy@buyers.example,Cy\nnot-an-email,Dee\n");
             WebElement row = b.await(By.cssSelector("tr[data-file='spring-buyers.csv']"), 20);
             // the report: 4 read, 3 accepted, 1 rejected (by reason), and Meta's count once the batch is acknowledged
             b.waiting(30).until(d -> d.findElement(By.cssSelector("tr[data-file='spring-buyers.csv'] .meta-counts")).getText().startsWith("3 /"));
@@ -113,7 +114,7 @@ class ConsoleBrowserTest {
     void aDeadLetterIsReplayedWithItsButtonAndLeavesTheList() throws Exception {
         String id = FAKE.seedAudience("act_5005", "winback");
         FAKE.failNext("/" + id + "/users", 1, Fault.graphError(100, null, false, "(#100) Invalid parameter"));
-        ConsoleFixtures.drop(dir, "winback.csv", "email\nw1@winback.example\nw2@winback.example\n");
+        InboxFiles.drop(dir, "winback.csv", "email\nw1@winback.example\nw2@winback.example\n");
         try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/dead-letters.html");
             WebElement row = b.await(By.cssSelector("tr[data-dead-letter]"), 30);
@@ -152,7 +153,7 @@ class ConsoleBrowserTest {
         try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/files.html");
             b.await(By.id("files"), 10);
-            ConsoleFixtures.drop(dir, "progress-list.csv", big.toString());
+            InboxFiles.drop(dir, "progress-list.csv", big.toString());
             By reading = By.cssSelector("tr[data-file='progress-list.csv'] td.reading");
             By rowsRead = By.cssSelector("tr[data-file='progress-list.csv'] .rows-read");
             b.await(reading, 20);

@@ -4,12 +4,9 @@ import com.metaaudiencesync.fake.FakeGraphApi;
 import com.metaaudiencesync.fake.FakeGraphProperties;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/** Set-up shared by the browser tests: the service's properties (fake Graph API, inbox, one file poll job) and file drops. */
+/** Set-up shared by the browser tests: the service's properties (fake Graph API, inbox, one file poll job). */
 final class ConsoleFixtures {
     private ConsoleFixtures() {}
 
@@ -24,13 +21,5 @@ final class ConsoleFixtures {
         r.add("sync.polls[0].mode", () -> mode);
         r.add("sync.polls[0].source.type", () -> "file");
         r.add("sync.polls[0].source.path", () -> dir.resolve(sourceFile).toString());
-    }
-
-    /** a file written aside and moved into dir/inbox in one step, so the file route never reads it half-written */
-    static void drop(Path dir, String name, String content) throws IOException {
-        Files.createDirectories(dir.resolve("inbox"));
-        Path tmp = dir.resolve(name + ".part");
-        Files.writeString(tmp, content);
-        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -3,6 +3,7 @@ package com.metaaudiencesync.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
+import com.metaaudiencesync.fake.InboxFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,14 +95,14 @@ class ConsoleHeldRunBrowserTest {
 
     @Test
     void aHeldReplaceFileIsApprovedWithItsButton() throws Exception {
-        ConsoleFixtures.drop(dir, "club.day1.replace.csv", "email\nc1@club.example\nc2@club.example\nc3@club.example\nc4@club.example\n");
+        InboxFiles.drop(dir, "club.day1.replace.csv", "email\nc1@club.example\nc2@club.example\nc3@club.example\nc4@club.example\n");
         await().atMost(Duration.ofSeconds(30)).until(() -> FAKE.audienceIdByName("club") != null
                 && FAKE.membership(FAKE.audienceIdByName("club")).size() == 4);
         String id = FAKE.audienceIdByName("club");
         try (Browser b = Browser.loggedIn(port, USER, PASSWORD)) {
             b.open("/console/files.html");
             b.await(By.cssSelector("tr[data-file='club.day1.replace.csv']"), 10);
-            ConsoleFixtures.drop(dir, "club.day2.replace.csv", "email\nc1@club.example\n");
+            InboxFiles.drop(dir, "club.day2.replace.csv", "email\nc1@club.example\n");
             WebElement held = b.await(By.cssSelector("tr[data-held-file='club.day2.replace.csv']"), 30);
             assertThat(held.getText()).contains("3").contains("4");
             b.screenshot("console-files-held");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
 import com.metaaudiencesync.fake.FakeGraphProperties;
+import com.metaaudiencesync.fake.InboxFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,7 +21,6 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,13 +70,6 @@ class ApiVersionHealthTest {
         return JSON.readTree(http.getForEntity("/actuator/health", String.class).getBody()).path("components").path("metaApiVersion");
     }
 
-    static void drop(String name, String content) throws Exception {
-        Files.createDirectories(dir.resolve("inbox"));
-        Path tmp = dir.resolve(name + ".part");
-        Files.writeString(tmp, content);
-        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    }
-
     @Test
     void expiringVersionWarnsAtStartAndInHealthThenMetaNoticesSayRaiseIt(CapturedOutput output) throws Exception {
         assertThat(output.getAll()).contains("Graph API version: meta.api-version v25.0 expires on 2027-02-23 (in 78 days)")
@@ -89,7 +82,7 @@ class ApiVersionHealthTest {
 
         // a call Meta moved up: answered, with the warning header
         FAKE.warnVersion("v25.0", "v25.0 is deprecated; this call was served by v26.0");
-        drop("moved-up.csv", "email\nmoved.up@example.com\n");
+        InboxFiles.drop(dir, "moved-up.csv", "email\nmoved.up@example.com\n");
         await().atMost(Duration.ofSeconds(30)).until(() -> versionHealth().path("details").path("metaSays").asText().contains("must be raised"));
         h = versionHealth();
         assertThat(h.path("status").asText()).isEqualTo("UP");
@@ -97,7 +90,7 @@ class ApiVersionHealthTest {
 
         // Meta refuses the version: #2635
         FAKE.retireVersion("v25.0");
-        drop("refused.csv", "email\nrefused@example.com\n");
+        InboxFiles.drop(dir, "refused.csv", "email\nrefused@example.com\n");
         await().atMost(Duration.ofSeconds(30)).until(() -> "DOWN".equals(versionHealth().path("status").asText()));
         assertThat(versionHealth().path("details").path("metaSays").asText()).contains("#2635").contains("meta.api-version v25.0 must be raised");
         assertThat(output.getAll()).contains("Meta refused a call for its API version (#2635): meta.api-version v25.0 must be raised")

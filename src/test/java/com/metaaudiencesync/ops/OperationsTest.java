@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
 import com.metaaudiencesync.fake.FakeGraphProperties;
+import com.metaaudiencesync.fake.InboxFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +17,6 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static com.metaaudiencesync.fake.FakeGraphApi.sha256Hex;
@@ -64,13 +64,6 @@ class OperationsTest {
         return JSON.readTree(http.getForEntity("/actuator/health", String.class).getBody());
     }
 
-    static void drop(String name, String content) throws Exception {
-        Files.createDirectories(dir.resolve("inbox"));
-        Path tmp = dir.resolve(name + ".part");
-        Files.writeString(tmp, content);
-        Files.move(tmp, dir.resolve("inbox").resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    }
-
     @Test
     void termsNotAcceptedPausesSendingAndHealthSaysWhatToDoThenEverythingArrives() throws Exception {
         String id = FAKE.seedAudience("act_2002", "terms-list");
@@ -79,7 +72,7 @@ class OperationsTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> "DOWN".equals(health().path("components").path("metaAccount").path("status").asText()));
             JsonNode meta = health().path("components").path("metaAccount").path("details");
             assertThat(meta.path("action").asText()).contains("customaudiences/tos");
-            drop("terms-list.csv", "email\nt1@terms.example\nt2@terms.example\n");
+            InboxFiles.drop(dir, "terms-list.csv", "email\nt1@terms.example\nt2@terms.example\n");
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("inbox/.done/terms-list.csv")));
             assertThat(FAKE.membership(id)).isEmpty();
         } finally {
@@ -94,7 +87,7 @@ class OperationsTest {
         String id = FAKE.seedAudience("act_2002", "token-list");
         FAKE.setTokenValid(false);
         try {
-            drop("token-list.csv", "email\nk1@tok.example\n");
+            InboxFiles.drop(dir, "token-list.csv", "email\nk1@tok.example\n");
             await().atMost(Duration.ofSeconds(10)).until(() -> "DOWN".equals(health().path("components").path("metaAccount").path("status").asText()));
             assertThat(health().path("components").path("metaAccount").path("details").path("action").asText()).contains("token");
             assertThat(health().toString()).doesNotContain(TOKEN);
@@ -106,7 +99,7 @@ class OperationsTest {
 
     @Test
     void metricsAndAdminApiShowWhatHappened() throws Exception {
-        drop("metrics-list.csv", "email,phone\nm1@met.example,\n,\nm2@met.example,12\n");
+        InboxFiles.drop(dir, "metrics-list.csv", "email,phone\nm1@met.example,\n,\nm2@met.example,12\n");
         await().atMost(Duration.ofSeconds(15)).until(() -> FAKE.audienceIdByName("metrics-list") != null
                 && FAKE.membership(FAKE.audienceIdByName("metrics-list")).size() == 2);
         await().atMost(Duration.ofSeconds(10)).until(() -> String.valueOf(http.getForEntity("/actuator/prometheus", String.class).getBody()).contains("mas_rows_sent_total"));
@@ -128,10 +121,10 @@ class OperationsTest {
     void aForgetFileRemovesPeopleFromEveryAudience() throws Exception {
         String a = FAKE.seedAudience("act_2002", "forget-a");
         String b = FAKE.seedAudience("act_2002", "forget-b");
-        drop("forget-a.csv", "email\ngone@forget.example\nstay@forget.example\n");
-        drop("forget-b.csv", "email\ngone@forget.example\n");
+        InboxFiles.drop(dir, "forget-a.csv", "email\ngone@forget.example\nstay@forget.example\n");
+        InboxFiles.drop(dir, "forget-b.csv", "email\ngone@forget.example\n");
         await().atMost(Duration.ofSeconds(15)).until(() -> FAKE.membership(a).size() == 2 && FAKE.membership(b).size() == 1);
-        drop("privacy-requests.forget.csv", "email\ngone@forget.example\n");
+        InboxFiles.drop(dir, "privacy-requests.forget.csv", "email\ngone@forget.example\n");
         await().atMost(Duration.ofSeconds(15)).until(() -> FAKE.membership(a).size() == 1 && FAKE.membership(b).isEmpty());
         assertThat(FAKE.membership(a).iterator().next()).contains(sha256Hex("stay@forget.example"));
         assertThat(FAKE.requests()).anyMatch(r -> r.path().endsWith("/usersofanyaudience") && r.ok());
