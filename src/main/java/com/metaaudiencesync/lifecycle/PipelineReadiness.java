@@ -26,7 +26,8 @@ public class PipelineReadiness implements HealthIndicator {
     public Health health() {
         if (gate.state() == IntakeGate.State.STARTING) return notReady("starting: webhooks answer 503 with Retry-After until the routes run");
         if (gate.state() == IntakeGate.State.DRAINING) return notReady("shutting down: finishing " + gate.inFlight() + " webhook requests, taking no new work");
-        List<String> stopped = camel.getRoutes().stream().map(Route::getRouteId)
+        // a route a user declared with autoStartup: false is stopped on purpose and does not hold readiness back
+        List<String> stopped = camel.getRoutes().stream().filter(r -> !Boolean.FALSE.equals(r.isAutoStartup())).map(Route::getRouteId)
                 .filter(id -> camel.getRouteController().getRouteStatus(id) != ServiceStatus.Started).toList();
         if (!camel.isStarted() || !stopped.isEmpty()) return notReady("routes not running: " + stopped);
         return Health.up().withDetail("routes", camel.getRoutes().size()).withDetail("webhooksInFlight", gate.inFlight()).build();
