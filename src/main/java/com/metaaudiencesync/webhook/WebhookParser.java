@@ -15,11 +15,13 @@ import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.ColumnAliases;
 import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.normalize.RowResult;
+import com.metaaudiencesync.send.Ldu;
 import com.metaaudiencesync.store.AudienceRef;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -141,7 +143,7 @@ public final class WebhookParser {
         item.action = m.action;
         item.raw = m;
         item.invalidReason = "invalid_member";
-        item.ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
+        item.ldu = Ldu.of(m.ldu, m.lduCountry, m.lduState);
         item.strictAudience = true;
         String mid = text(o, "messageId", "message_id");
         item.messageId = mid == null ? null : messageKey("m", mid);
@@ -377,7 +379,7 @@ public final class WebhookParser {
         }
         long epochDay;
         try {
-            epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+            epochDay = LocalDate.of(year, month, day).toEpochDay();
         } catch (java.time.DateTimeException e) {
             return Long.MIN_VALUE;
         }
