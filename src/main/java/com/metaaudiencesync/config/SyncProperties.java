@@ -1,6 +1,7 @@
 package com.metaaudiencesync.config;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,7 +118,7 @@ public class SyncProperties {
         private String secret;
         private String token;
         private String writeKey;
-        private org.springframework.util.unit.DataSize maxBytes = org.springframework.util.unit.DataSize.ofMegabytes(5);
+        private DataSize maxBytes = DataSize.ofMegabytes(5);
         private Duration idempotencyWindow = Duration.ofDays(7);
         /** pending webhook rows above which new requests get 503 (bounded backlog) */
         private long maxPendingRows = 5_000_000;

@@ -2,8 +2,12 @@ package com.metaaudiencesync.store;
 
 import com.metaaudiencesync.model.MetaKey;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -109,7 +113,7 @@ public final class BatchCodec {
         byte[][] holder = {new byte[rowEstimate(row)]};
         int p = writeRow(row, holder, 0);
         byte[] out = holder[0];
-        return p == out.length ? out : java.util.Arrays.copyOf(out, p);
+        return p == out.length ? out : Arrays.copyOf(out, p);
     }
 
     /**
@@ -198,7 +202,7 @@ public final class BatchCodec {
         byte[] out = holder[0];
         for (int c = 0; c < MetaKey.COUNT; c++) {
             String v = row[c];
-            if (out.length - p < 33) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(64, 2 * out.length));
+            if (out.length - p < 33) out = holder[0] = Arrays.copyOf(out, Math.max(64, 2 * out.length));
             if (v == null || v.isEmpty()) {
                 out[p++] = 0;
                 continue;
@@ -217,7 +221,7 @@ public final class BatchCodec {
                 }
             }
             byte[] b = v.getBytes(StandardCharsets.UTF_8);
-            if (out.length - p < b.length + 6) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 40));
+            if (out.length - p < b.length + 6) out = holder[0] = Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 40));
             out[p++] = 2;
             p = putVarint(out, p, b.length);
             System.arraycopy(b, 0, out, p, b.length);
@@ -349,7 +353,7 @@ public final class BatchCodec {
         }
 
         private int put(int o, byte b) {
-            if (o == scratch.length) scratch = java.util.Arrays.copyOf(scratch, 2 * scratch.length);
+            if (o == scratch.length) scratch = Arrays.copyOf(scratch, 2 * scratch.length);
             scratch[o] = b;
             return o + 1;
         }
@@ -452,7 +456,7 @@ public final class BatchCodec {
                         shift += 7;
                     }
                     if (b.length - o < len + 3 + 67 * (cells - c)) {
-                        b = rowBytes.buf = java.util.Arrays.copyOf(b, Math.max(2 * b.length, o + len + 3 + 67 * (cells - c)));
+                        b = rowBytes.buf = Arrays.copyOf(b, Math.max(2 * b.length, o + len + 3 + 67 * (cells - c)));
                     }
                     for (int i = 0; i < len; i++) {
                         byte x = d[q + i];
@@ -498,8 +502,8 @@ public final class BatchCodec {
         }
     }
 
-    private static final java.lang.invoke.VarHandle INT_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
-    private static final java.lang.invoke.VarHandle LONG_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** the 8 lowercase hex digits of 4 bytes (big-endian), as 8 ASCII bytes in a big-endian long: no table lookups */
     static long hex8(int x) {
@@ -528,7 +532,7 @@ public final class BatchCodec {
         @Override public String getValue() { return new String(buf, 0, len, StandardCharsets.ISO_8859_1); }
         @Override public int charLength() { return len; }
         @Override public char[] asQuotedChars() { return getValue().toCharArray(); }
-        @Override public byte[] asUnquotedUTF8() { return java.util.Arrays.copyOf(buf, len); }
+        @Override public byte[] asUnquotedUTF8() { return Arrays.copyOf(buf, len); }
         @Override public byte[] asQuotedUTF8() { return asUnquotedUTF8(); }
         @Override public int appendQuotedUTF8(byte[] out, int off) { return appendUnquotedUTF8(out, off); }
         @Override public int appendQuoted(char[] out, int off) { return appendUnquoted(out, off); }
@@ -558,7 +562,7 @@ public final class BatchCodec {
     /** lowercase hex digit -> value; -1 for anything else (upper case included: such a cell is stored as text) */
     private static final byte[] HEX_VAL = new byte[128];
     static {
-        java.util.Arrays.fill(HEX_VAL, (byte) -1);
+        Arrays.fill(HEX_VAL, (byte) -1);
         for (int i = 0; i < 16; i++) HEX_VAL[HEX[i]] = (byte) i;
     }
 

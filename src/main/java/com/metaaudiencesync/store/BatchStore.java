@@ -10,9 +10,13 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The durable queue of batches between intake and Meta (table mas_batch) and the dead letters
@@ -88,10 +92,10 @@ public class BatchStore {
         if (!held) afterCommit(this::signalStored);
     }
 
-    private static final int[] INSERT_TYPES = {java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR,
-            java.sql.Types.INTEGER, java.sql.Types.BLOB, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.INTEGER,
-            java.sql.Types.VARCHAR, java.sql.Types.INTEGER, java.sql.Types.VARCHAR, java.sql.Types.BIGINT, java.sql.Types.VARCHAR, java.sql.Types.BIGINT,
-            java.sql.Types.BIGINT, java.sql.Types.VARCHAR};
+    private static final int[] INSERT_TYPES = {Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
+            Types.INTEGER, Types.BLOB, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.INTEGER,
+            Types.VARCHAR, Types.INTEGER, Types.VARCHAR, Types.BIGINT, Types.VARCHAR, Types.BIGINT,
+            Types.BIGINT, Types.VARCHAR};
 
     /** batches this instance stored READY (counted once committed): what an idle sending worker waits for */
     private long stored;
@@ -179,7 +183,7 @@ public class BatchStore {
      */
     public int sweepSpool(long graceMillis) {
         if (spool == null) return 0;
-        java.util.Set<String> refs = new java.util.HashSet<>(jdbc.queryForList(
+        Set<String> refs = new HashSet<>(jdbc.queryForList(
                 "SELECT payload_ref FROM mas_batch WHERE payload_ref IS NOT NULL UNION ALL SELECT payload_ref FROM mas_dead_letter WHERE payload_ref IS NOT NULL",
                 String.class));
         try {
@@ -210,7 +214,7 @@ public class BatchStore {
             try (java.io.InputStream in = blob.getBinaryStream()) {
                 return Payload.read(in, blob.length());
             } catch (java.io.IOException e) {
-                throw new java.sql.SQLException("cannot read a batch payload", e);
+                throw new SQLException("cannot read a batch payload", e);
             } finally {
                 blob.free();
             }
@@ -236,7 +240,7 @@ public class BatchStore {
             log.error("batch {}: its payload file {} is missing from {}", rs.getLong("id"), ref, spool.dir());
             return null;
         } catch (java.io.IOException e) {
-            throw new java.sql.SQLException("cannot read the payload file " + ref + " of batch " + rs.getLong("id"), e);
+            throw new SQLException("cannot read the payload file " + ref + " of batch " + rs.getLong("id"), e);
         }
     }
 
