@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class IntakeRun {
         for (MemberMapper m : helperMappers) m.prepare(header);
     }
     /** chunks handed to the normalize threads, not yet staged, oldest first (route thread only) */
-    final java.util.ArrayDeque<FileIntake.Work> inFlight = new java.util.ArrayDeque<>();
+    final ArrayDeque<FileIntake.Work> inFlight = new ArrayDeque<>();
     /** the group of the last staged row (route thread only); NONE before the first one */
     BatchStager.Group lastGroup = BatchStager.Group.NONE;
     /** the group instance of the last staged record as a normalize thread made it (one per block) */

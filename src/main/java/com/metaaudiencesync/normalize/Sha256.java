@@ -4,6 +4,7 @@ import org.apache.commons.codec.digest.DigestUtils;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Locale;
 
 /** Lowercase hex SHA-256 of UTF-8 text, and recognition of values that already are one. Thread-safe. */
 public final class Sha256 {
@@ -113,7 +114,7 @@ public final class Sha256 {
     static String lowerHex(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c >= 'A' && c <= 'F') return s.toLowerCase(java.util.Locale.ROOT);
+            if (c >= 'A' && c <= 'F') return s.toLowerCase(Locale.ROOT);
         }
         return s;
     }
