@@ -139,8 +139,8 @@ public class SyncProperties {
         public void setToken(String v) { token = v; }
         public String getWriteKey() { return writeKey; }
         public void setWriteKey(String v) { writeKey = v; }
-        public org.springframework.util.unit.DataSize getMaxBytes() { return maxBytes; }
-        public void setMaxBytes(org.springframework.util.unit.DataSize v) { maxBytes = v; }
+        public DataSize getMaxBytes() { return maxBytes; }
+        public void setMaxBytes(DataSize v) { maxBytes = v; }
         public Duration getIdempotencyWindow() { return idempotencyWindow; }
         public void setIdempotencyWindow(Duration v) { idempotencyWindow = v; }
         public long getMaxPendingRows() { return maxPendingRows; }

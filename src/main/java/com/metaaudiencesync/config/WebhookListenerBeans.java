@@ -3,9 +3,11 @@ package com.metaaudiencesync.config;
 import com.metaaudiencesync.lifecycle.IntakeGate;
 import com.metaaudiencesync.lifecycle.IntakeGateFilter;
 import com.metaaudiencesync.webhook.Problems;
+import com.metaaudiencesync.webhook.WebhookResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
@@ -133,7 +135,7 @@ public class WebhookListenerBeans {
         };
     }
 
-    private static void problem(io.vertx.ext.web.RoutingContext rc, com.metaaudiencesync.webhook.WebhookResult r) {
+    private static void problem(RoutingContext rc, WebhookResult r) {
         if (rc.response().ended()) return;
         rc.response().setStatusCode(r.status());
         r.headers().forEach(rc.response()::putHeader);

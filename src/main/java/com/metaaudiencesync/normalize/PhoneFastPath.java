@@ -29,7 +29,7 @@ final class PhoneFastPath {
      * that have no transform rule get one.
      */
     private record Rule(int cc, String ccDigits, String[] prefixes, int maxLength, List<Integer> localLengths, boolean iddFromZero,
-                        java.util.regex.Pattern general, java.util.regex.Pattern idd) {
+                        Pattern general, Pattern idd) {
         /** the first of the national prefixes the number starts with (the parser's alternation picks the first), or null */
         String prefix(char[] digits, int len) {
             for (String p : prefixes) if (startsWith(digits, 0, len, p)) return p;

@@ -3,6 +3,7 @@ package com.metaaudiencesync.normalize;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.Locale;
 
@@ -36,7 +37,7 @@ public final class Sha256 {
         }
         try {
             md.digest(buf, 0, 32);
-        } catch (java.security.DigestException e) {
+        } catch (DigestException e) {
             throw new IllegalStateException(e);
         }
         for (int i = 0; i < 32; i++) {
@@ -83,7 +84,7 @@ public final class Sha256 {
             }
             try {
                 md.digest(out, off, 32);
-            } catch (java.security.DigestException e) {
+            } catch (DigestException e) {
                 throw new IllegalStateException(e);
             }
         }
