@@ -1,9 +1,14 @@
 package com.metaaudiencesync.store;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
 import com.metaaudiencesync.model.MetaKey;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -383,14 +388,14 @@ public final class BatchCodec {
          * Writes the next row as a JSON array of strings straight from the stored bytes (no String per cell):
          * a hash as its 64 lowercase hex digits, text as a JSON string. Same JSON as writing {@link #next()}'s cells.
          */
-        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException { writeRow(g, null); }
+        public void writeRow(JsonGenerator g) throws IOException { writeRow(g, null); }
 
         /** Extra cells written after the stored ones (e.g. Limited Data Use columns). */
         public interface Extra {
-            void write(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException;
+            void write(JsonGenerator g) throws IOException;
         }
 
-        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g, Extra extra) throws java.io.IOException {
+        public void writeRow(JsonGenerator g, Extra extra) throws IOException {
             beginRow();
             if (extra == null && rowJson()) {
                 g.writeRawValue(rowBytes); // the row's JSON as one raw value: same bytes, one generator call per row
@@ -525,7 +530,7 @@ public final class BatchCodec {
     }
 
     /** A row's JSON as raw bytes for {@code JsonGenerator.writeRawValue}: plain ASCII that needs no escaping. */
-    private static final class RawRow implements com.fasterxml.jackson.core.SerializableString {
+    private static final class RawRow implements SerializableString {
         byte[] buf = new byte[2048];
         int len;
 
@@ -546,13 +551,13 @@ public final class BatchCodec {
             for (int i = 0; i < len; i++) out[off + i] = (char) buf[i];
             return len;
         }
-        @Override public int writeQuotedUTF8(java.io.OutputStream out) throws java.io.IOException { return writeUnquotedUTF8(out); }
-        @Override public int writeUnquotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+        @Override public int writeQuotedUTF8(OutputStream out) throws IOException { return writeUnquotedUTF8(out); }
+        @Override public int writeUnquotedUTF8(OutputStream out) throws IOException {
             out.write(buf, 0, len);
             return len;
         }
-        @Override public int putQuotedUTF8(java.nio.ByteBuffer out) { return putUnquotedUTF8(out); }
-        @Override public int putUnquotedUTF8(java.nio.ByteBuffer out) {
+        @Override public int putQuotedUTF8(ByteBuffer out) { return putUnquotedUTF8(out); }
+        @Override public int putUnquotedUTF8(ByteBuffer out) {
             if (len > out.remaining()) return -1;
             out.put(buf, 0, len);
             return len;
