@@ -1,5 +1,6 @@
 package com.metaaudiencesync.config;
 
+import com.metaaudiencesync.poll.PollJobs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +88,7 @@ public final class StartupValidator {
         if (sync.getGuard().getMinSourcePercent() < 0 || sync.getGuard().getMinSourcePercent() > 100) {
             p.add("sync.guard.min-source-percent must be between 0 and 100 (0 turns the source-size check off)");
         }
-        p.addAll(com.metaaudiencesync.poll.PollJobs.problems(sync));
+        p.addAll(PollJobs.problems(sync));
         return p;
     }
 

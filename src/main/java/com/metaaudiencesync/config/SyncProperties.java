@@ -1,6 +1,7 @@
 package com.metaaudiencesync.config;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,7 +118,7 @@ public class SyncProperties {
         private String secret;
         private String token;
         private String writeKey;
-        private org.springframework.util.unit.DataSize maxBytes = org.springframework.util.unit.DataSize.ofMegabytes(5);
+        private DataSize maxBytes = DataSize.ofMegabytes(5);
         private Duration idempotencyWindow = Duration.ofDays(7);
         /** pending webhook rows above which new requests get 503 (bounded backlog) */
         private long maxPendingRows = 5_000_000;
@@ -138,8 +139,8 @@ public class SyncProperties {
         public void setToken(String v) { token = v; }
         public String getWriteKey() { return writeKey; }
         public void setWriteKey(String v) { writeKey = v; }
-        public org.springframework.util.unit.DataSize getMaxBytes() { return maxBytes; }
-        public void setMaxBytes(org.springframework.util.unit.DataSize v) { maxBytes = v; }
+        public DataSize getMaxBytes() { return maxBytes; }
+        public void setMaxBytes(DataSize v) { maxBytes = v; }
         public Duration getIdempotencyWindow() { return idempotencyWindow; }
         public void setIdempotencyWindow(Duration v) { idempotencyWindow = v; }
         public long getMaxPendingRows() { return maxPendingRows; }

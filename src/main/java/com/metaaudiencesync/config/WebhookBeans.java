@@ -6,6 +6,7 @@ import com.metaaudiencesync.send.AccountGate;
 import com.metaaudiencesync.store.PendingStore;
 import com.metaaudiencesync.webhook.MemberIntake;
 import com.metaaudiencesync.webhook.WebhookAuth;
+import com.metaaudiencesync.webhook.WebhookBodyLimitFilter;
 import com.metaaudiencesync.webhook.WebhookCamelAdapter;
 import com.metaaudiencesync.webhook.WebhookHandler;
 import com.metaaudiencesync.webhook.WebhookParser;
@@ -13,6 +14,7 @@ import com.metaaudiencesync.webhook.WebhookStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -54,9 +56,9 @@ public class WebhookBeans {
 
     /** size limit before any body is read (413) */
     @Bean
-    public org.springframework.boot.web.servlet.FilterRegistrationBean<com.metaaudiencesync.webhook.WebhookBodyLimitFilter> webhookBodyLimit(SyncProperties sync) {
-        var reg = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
-                new com.metaaudiencesync.webhook.WebhookBodyLimitFilter(sync.getWebhook().getMaxBytes().toBytes()));
+    public FilterRegistrationBean<WebhookBodyLimitFilter> webhookBodyLimit(SyncProperties sync) {
+        var reg = new FilterRegistrationBean<>(
+                new WebhookBodyLimitFilter(sync.getWebhook().getMaxBytes().toBytes()));
         reg.addUrlPatterns("/webhooks/*", "/v1/*");
         reg.setName("webhookBodyLimit");
         return reg;

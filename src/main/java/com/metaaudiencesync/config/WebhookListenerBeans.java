@@ -3,8 +3,11 @@ package com.metaaudiencesync.config;
 import com.metaaudiencesync.lifecycle.IntakeGate;
 import com.metaaudiencesync.lifecycle.IntakeGateFilter;
 import com.metaaudiencesync.webhook.Problems;
+import com.metaaudiencesync.webhook.WebhookResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
@@ -19,6 +22,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+
+import java.util.Locale;
 
 
 /**
@@ -107,7 +112,7 @@ public class WebhookListenerBeans {
                 // handler parse it as form fields and leave no body); the handler reads the raw bytes
                 router.route().order(Integer.MIN_VALUE + 1).handler(rc -> {
                     String ct = rc.request().getHeader("Content-Type");
-                    if (ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+                    if (ct != null && ct.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
                         rc.request().headers().set("Content-Type", "application/json");
                     }
                     rc.next();
@@ -130,11 +135,11 @@ public class WebhookListenerBeans {
         };
     }
 
-    private static void problem(io.vertx.ext.web.RoutingContext rc, com.metaaudiencesync.webhook.WebhookResult r) {
+    private static void problem(RoutingContext rc, WebhookResult r) {
         if (rc.response().ended()) return;
         rc.response().setStatusCode(r.status());
         r.headers().forEach(rc.response()::putHeader);
-        rc.response().end(io.vertx.core.buffer.Buffer.buffer(r.body()));
+        rc.response().end(Buffer.buffer(r.body()));
     }
 
     /**

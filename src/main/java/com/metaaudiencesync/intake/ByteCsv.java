@@ -3,6 +3,7 @@ package com.metaaudiencesync.intake;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * CSV (RFC 4180, header row) read straight from its UTF-8 bytes: a cell becomes a String in one step (a Latin-1
@@ -90,7 +91,7 @@ final class ByteCsv implements RecordReader {
                 decoded[i] = v;
             }
             // the Strings of ASCII cells are made by the thread that maps the record (RawCells)
-            return SourceRecord.ofCells(line, header, new RawCells(java.util.Arrays.copyOf(rec, recLen), java.util.Arrays.copyOf(ends, k), decoded));
+            return SourceRecord.ofCells(line, header, new RawCells(Arrays.copyOf(rec, recLen), Arrays.copyOf(ends, k), decoded));
         }
     }
 
@@ -117,7 +118,7 @@ final class ByteCsv implements RecordReader {
             pos -= keep;
             if (mark >= 0) mark -= keep;
         } else if (lim == buf.length) {
-            buf = java.util.Arrays.copyOf(buf, 2 * buf.length); // one cell longer than the buffer (bounded by the line limit)
+            buf = Arrays.copyOf(buf, 2 * buf.length); // one cell longer than the buffer (bounded by the line limit)
         }
         int r = in.read(buf, lim, buf.length - lim);
         if (r <= 0) {
@@ -137,10 +138,10 @@ final class ByteCsv implements RecordReader {
     /** Appends a cell's bytes to the record ({@code asciiOr}: the OR of its bytes, negative when not ASCII). */
     private void addCell(byte[] b, int from, int len, int asciiOr) {
         if (n == ends.length) {
-            ends = java.util.Arrays.copyOf(ends, 2 * n);
-            cellAscii = java.util.Arrays.copyOf(cellAscii, 2 * n);
+            ends = Arrays.copyOf(ends, 2 * n);
+            cellAscii = Arrays.copyOf(cellAscii, 2 * n);
         }
-        if (rec.length - recLen < len) rec = java.util.Arrays.copyOf(rec, Math.max(2 * rec.length, recLen + len));
+        if (rec.length - recLen < len) rec = Arrays.copyOf(rec, Math.max(2 * rec.length, recLen + len));
         System.arraycopy(b, from, rec, recLen, len);
         recLen += len;
         ends[n] = recLen;
@@ -282,7 +283,7 @@ final class ByteCsv implements RecordReader {
     }
 
     private void put(byte c) {
-        if (qLen == q.length) q = java.util.Arrays.copyOf(q, 2 * q.length);
+        if (qLen == q.length) q = Arrays.copyOf(q, 2 * q.length);
         q[qLen++] = c;
     }
 

@@ -2,16 +2,20 @@ package com.metaaudiencesync.intake;
 
 import com.metaaudiencesync.model.Action;
 
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.ZipException;
 
 /** The state of reading one inbox file: its claim key, reader, counters, staged batches. */
 public final class IntakeRun {
@@ -37,7 +41,7 @@ public final class IntakeRun {
     /** time the reading waited for Meta to acknowledge batches (sync.file.max-queued-batches backpressure) */
     public long backpressureNanos;
     /** batches of this file this instance has seen settled while reading it (FileIntake's count; null when not read) */
-    public java.util.concurrent.atomic.AtomicLong settledHere;
+    public AtomicLong settledHere;
     /** bytes of the file read so far (compressed bytes for .gz), for the progress line's ETA */
     public volatile long bytesRead;
     public final List<String> replaceGroups = new ArrayList<>();
@@ -54,7 +58,7 @@ public final class IntakeRun {
         for (MemberMapper m : helperMappers) m.prepare(header);
     }
     /** chunks handed to the normalize threads, not yet staged, oldest first (route thread only) */
-    final java.util.ArrayDeque<FileIntake.Work> inFlight = new java.util.ArrayDeque<>();
+    final ArrayDeque<FileIntake.Work> inFlight = new ArrayDeque<>();
     /** the group of the last staged row (route thread only); NONE before the first one */
     BatchStager.Group lastGroup = BatchStager.Group.NONE;
     /** the group instance of the last staged record as a normalize thread made it (one per block) */
@@ -147,8 +151,8 @@ public final class IntakeRun {
 
     static String message(Throwable e) {
         String m = e.getMessage();
-        if (e instanceof java.io.EOFException || (m != null && m.contains("Unexpected end of ZLIB"))) return "truncated gzip file (unexpected end of data)";
-        if (e instanceof java.util.zip.ZipException) return "corrupt gzip data: " + m;
+        if (e instanceof EOFException || (m != null && m.contains("Unexpected end of ZLIB"))) return "truncated gzip file (unexpected end of data)";
+        if (e instanceof ZipException) return "corrupt gzip data: " + m;
         return m == null ? e.getClass().getSimpleName() : m;
     }
 }

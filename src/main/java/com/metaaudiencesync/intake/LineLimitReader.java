@@ -2,6 +2,7 @@ package com.metaaudiencesync.intake;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.util.Arrays;
 
 /**
  * Passes text through line by line, holding at most {@code maxLineChars} of one line in memory: a longer line is
@@ -48,7 +49,7 @@ final class LineLimitReader extends Reader {
                 if (lineLen + n - (newline ? 1 : 0) > max) {
                     tooLong = true;
                 } else {
-                    if (lineLen + n > line.length) line = java.util.Arrays.copyOf(line, Math.max(2 * line.length, lineLen + n));
+                    if (lineLen + n > line.length) line = Arrays.copyOf(line, Math.max(2 * line.length, lineLen + n));
                     System.arraycopy(chunk, chunkPos, line, lineLen, n);
                     lineLen += n;
                 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Opens a stream as CSV (RFC 4180, header row), NDJSON/JSONL or a JSON array, optionally gzipped, chosen by
@@ -216,10 +218,10 @@ public final class RecordReaders {
         String where = prefix.contains(" line ") ? " near line " + prefix.substring(prefix.lastIndexOf(" line ") + 6) : "";
         for (Throwable c = e; c != null; c = c.getCause()) {
             String m = c.getMessage();
-            if (c instanceof java.io.EOFException || (m != null && m.contains("Unexpected end of ZLIB"))) {
+            if (c instanceof EOFException || (m != null && m.contains("Unexpected end of ZLIB"))) {
                 return "truncated gzip file (unexpected end of data)" + where;
             }
-            if (c instanceof java.util.zip.ZipException) return "corrupt gzip data" + where;
+            if (c instanceof ZipException) return "corrupt gzip data" + where;
         }
         String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : cause(e);
         if (m == null) m = e.getClass().getSimpleName();

@@ -1,6 +1,7 @@
 package com.metaaudiencesync.model;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +87,7 @@ public final class RawMember {
     /** The raw values of a key in the order added (read-only), or null when it has none. */
     public List<String> values(MetaKey key) {
         int i = key.ordinal();
-        if (many != null && many[i] != null) return java.util.Collections.unmodifiableList(many[i]);
+        if (many != null && many[i] != null) return Collections.unmodifiableList(many[i]);
         return one[i] == null ? null : List.of(one[i]);
     }
 

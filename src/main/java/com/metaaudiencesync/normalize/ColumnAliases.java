@@ -3,6 +3,7 @@ package com.metaaudiencesync.normalize;
 import com.metaaudiencesync.model.MetaKey;
 
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ public final class ColumnAliases {
     }
 
     /** Column names per Meta key, exactly as CONTRACT §3 lists them. */
-    private static final Map<MetaKey, String[]> IDENTIFIER_ALIASES = new java.util.EnumMap<>(MetaKey.class);
+    private static final Map<MetaKey, String[]> IDENTIFIER_ALIASES = new EnumMap<>(MetaKey.class);
     static {
         IDENTIFIER_ALIASES.put(MetaKey.EMAIL, new String[]{"email", "email_address", "emails"});
         IDENTIFIER_ALIASES.put(MetaKey.PHONE, new String[]{"phone", "phone_number", "mobile", "mobile_phone"});

@@ -5,8 +5,11 @@ import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import com.google.i18n.phonenumbers.Phonemetadata.PhoneMetadata;
 import com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider;
 
+import java.nio.CharBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A shortcut around {@link PhoneNumberUtil#parse} (which runs many regular expressions) for the common case:
@@ -25,8 +28,8 @@ final class PhoneFastPath {
      * national prefixes it strips. Only regions whose prefix-for-parsing is a plain list of digit strings and
      * that have no transform rule get one.
      */
-    private record Rule(int cc, String ccDigits, String[] prefixes, int maxLength, java.util.List<Integer> localLengths, boolean iddFromZero,
-                        java.util.regex.Pattern general, java.util.regex.Pattern idd) {
+    private record Rule(int cc, String ccDigits, String[] prefixes, int maxLength, List<Integer> localLengths, boolean iddFromZero,
+                        Pattern general, Pattern idd) {
         /** the first of the national prefixes the number starts with (the parser's alternation picks the first), or null */
         String prefix(char[] digits, int len) {
             for (String p : prefixes) if (startsWith(digits, 0, len, p)) return p;
@@ -96,13 +99,13 @@ final class PhoneFastPath {
             for (int i = 0; i < p.length(); i++) if (p.charAt(i) < '0' || p.charAt(i) > '9') return null; // a regex
         }
         int cc = md.getCountryCode();
-        java.util.List<Integer> lengths = md.getGeneralDesc().getPossibleLengthList();
+        List<Integer> lengths = md.getGeneralDesc().getPossibleLengthList();
         int max = lengths.isEmpty() || lengths.get(0) == -1 ? -1 : lengths.get(lengths.size() - 1);
         String idd = md.getInternationalPrefix();
         boolean iddFromZero = !idd.isEmpty() && idd.charAt(0) == '0' && !topLevelAlternation(idd);
-        java.util.regex.Pattern general = java.util.regex.Pattern.compile(md.getGeneralDesc().getNationalNumberPattern());
-        java.util.regex.Pattern iddPattern = idd.isEmpty() ? null : java.util.regex.Pattern.compile(idd);
-        return new Rule(cc, Integer.toString(cc), prefixes, max, java.util.List.copyOf(md.getGeneralDesc().getPossibleLengthLocalOnlyList()), iddFromZero,
+        Pattern general = Pattern.compile(md.getGeneralDesc().getNationalNumberPattern());
+        Pattern iddPattern = idd.isEmpty() ? null : Pattern.compile(idd);
+        return new Rule(cc, Integer.toString(cc), prefixes, max, List.copyOf(md.getGeneralDesc().getPossibleLengthLocalOnlyList()), iddFromZero,
                 general, iddPattern);
     }
 
@@ -137,7 +140,7 @@ final class PhoneFastPath {
         if (r.blocks(digits, 0, len)) return nationalPrefix(r, digits, len);
         // where the international prefix does not start with 0 (Chad 16, Cuba 119, Finland 99, ...), digits that
         // start with it are dialled abroad by the full parser
-        if (!r.iddFromZero() && r.idd() != null && r.idd().matcher(java.nio.CharBuffer.wrap(digits, 0, len)).lookingAt()) return null;
+        if (!r.iddFromZero() && r.idd() != null && r.idd().matcher(CharBuffer.wrap(digits, 0, len)).lookingAt()) return null;
         FieldNormalizer.Result ok = possibleOrNull(r.cc(), digits, 0, len);
         // not possible: the full parser keeps these digits as the national number too (no prefix to strip, no
         // international prefix), so its answer is "invalid" as well
@@ -161,9 +164,9 @@ final class PhoneFastPath {
         if (n < 2 || n > MAX_NATIONAL || digits[start] == '0') return null;
         boolean[] possible = POSSIBLE[r.cc()];
         if (possible == null || !possible[n]) return null;
-        java.nio.CharBuffer whole = java.nio.CharBuffer.wrap(digits, 0, len);
+        CharBuffer whole = CharBuffer.wrap(digits, 0, len);
         if (r.idd() != null && r.idd().matcher(whole).lookingAt()) return null; // maybe an international prefix
-        if (r.general().matcher(whole).matches() && !r.general().matcher(java.nio.CharBuffer.wrap(digits, start, n)).matches()) return null;
+        if (r.general().matcher(whole).matches() && !r.general().matcher(CharBuffer.wrap(digits, start, n)).matches()) return null;
         StringBuilder sb = new StringBuilder(3 + n);
         sb.append(r.cc()).append(digits, start, n);
         return new FieldNormalizer.Result(sb.toString(), null, false);

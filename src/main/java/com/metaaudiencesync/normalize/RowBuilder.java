@@ -5,6 +5,7 @@ import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.store.BatchCodec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -284,7 +285,7 @@ public final class RowBuilder {
     private static boolean sameWire(Object a, Object b) {
         if (a instanceof String sa) return b instanceof String sb ? sa.equals(sb) : sa.equals(Sha256.hex((byte[]) b));
         byte[] da = (byte[]) a;
-        return b instanceof byte[] db ? java.util.Arrays.equals(da, db) : Sha256.hex(da).equals(b);
+        return b instanceof byte[] db ? Arrays.equals(da, db) : Sha256.hex(da).equals(b);
     }
 
     /** reason -> count, allocated only when there is an issue. */

@@ -3,7 +3,9 @@ package com.metaaudiencesync.normalize;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
+import java.util.Locale;
 
 /** Lowercase hex SHA-256 of UTF-8 text, and recognition of values that already are one. Thread-safe. */
 public final class Sha256 {
@@ -35,7 +37,7 @@ public final class Sha256 {
         }
         try {
             md.digest(buf, 0, 32);
-        } catch (java.security.DigestException e) {
+        } catch (DigestException e) {
             throw new IllegalStateException(e);
         }
         for (int i = 0; i < 32; i++) {
@@ -82,7 +84,7 @@ public final class Sha256 {
             }
             try {
                 md.digest(out, off, 32);
-            } catch (java.security.DigestException e) {
+            } catch (DigestException e) {
                 throw new IllegalStateException(e);
             }
         }
@@ -113,7 +115,7 @@ public final class Sha256 {
     static String lowerHex(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c >= 'A' && c <= 'F') return s.toLowerCase(java.util.Locale.ROOT);
+            if (c >= 'A' && c <= 'F') return s.toLowerCase(Locale.ROOT);
         }
         return s;
     }

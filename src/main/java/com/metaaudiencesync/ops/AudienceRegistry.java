@@ -3,6 +3,7 @@ package com.metaaudiencesync.ops;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.send.DeliveryListener;
 import com.metaaudiencesync.store.Batch;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Keeps per-audience delivery counters in mas_audience for GET /api/audiences. */
@@ -20,7 +21,7 @@ public class AudienceRegistry implements DeliveryListener {
         if (n == 0 && b.audience().id() != null) {
             try {
                 jdbc.update("INSERT INTO mas_audience(name, audience_id, rows_sent, last_sync_at) VALUES (?,?,?,?)", name, b.audience().id(), b.rowCount(), now);
-            } catch (org.springframework.dao.DuplicateKeyException e) {
+            } catch (DuplicateKeyException e) {
                 jdbc.update("UPDATE mas_audience SET rows_sent=rows_sent+?, last_sync_at=? WHERE name=?", b.rowCount(), now, name);
             }
         }

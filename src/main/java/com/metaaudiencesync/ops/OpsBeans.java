@@ -13,6 +13,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.util.function.LongSupplier;
+
 /** Health, probes and queue gauges. */
 @Configuration
 public class OpsBeans {
@@ -54,7 +56,7 @@ public class OpsBeans {
         return new Object();
     }
 
-    private static double safe(java.util.function.LongSupplier s) {
+    private static double safe(LongSupplier s) {
         try { return s.getAsLong(); } catch (RuntimeException e) { return Double.NaN; }
     }
 }

@@ -8,6 +8,7 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 
 /** Health components the operator can act on: the Meta account, the inbox, the dead-letter backlog. */
 public final class SyncHealth {
@@ -19,7 +20,7 @@ public final class SyncHealth {
             if (!gate.isOpen()) {
                 return Health.down().withDetail("reason", gate.blockedBy().message())
                         .withDetail("action", gate.blockedBy().userAction())
-                        .withDetail("pausedSince", java.time.Instant.ofEpochMilli(gate.blockedAt()).toString())
+                        .withDetail("pausedSince", Instant.ofEpochMilli(gate.blockedAt()).toString())
                         .withDetail("queued", "everything stays queued and is sent when the check succeeds").build();
             }
             return Health.up().withDetail("lastCheck", probe.lastResult()).build();

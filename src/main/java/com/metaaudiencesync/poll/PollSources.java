@@ -5,6 +5,7 @@ import com.metaaudiencesync.intake.RecordReader;
 import com.metaaudiencesync.intake.RecordReaders;
 import com.metaaudiencesync.intake.SourceRecord;
 
+import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -201,7 +202,7 @@ public final class PollSources {
             if (!Files.isRegularFile(f)) throw new IOException("source file " + f.toAbsolutePath() + " does not exist");
             return List.of(f);
         }
-        int sep = Math.max(p.lastIndexOf('/', glob), p.lastIndexOf(java.io.File.separatorChar, glob));
+        int sep = Math.max(p.lastIndexOf('/', glob), p.lastIndexOf(File.separatorChar, glob));
         Path base = Path.of(sep < 0 ? "." : (sep == 0 ? "/" : p.substring(0, sep))).toAbsolutePath().normalize();
         String rest = sep < 0 ? p : p.substring(sep + 1);
         if (!Files.isDirectory(base)) throw new IOException("source directory " + base + " does not exist");

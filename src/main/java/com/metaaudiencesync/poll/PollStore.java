@@ -13,8 +13,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Tables of the poll jobs: mas_poll_job (a run in progress: owner + lease, so one run per job across
@@ -74,7 +77,7 @@ public class PollStore {
         }
     }
 
-    public static byte[] encodeRow(String[] row) { return BatchCodec.encode(java.util.Collections.singletonList(row)); }
+    public static byte[] encodeRow(String[] row) { return BatchCodec.encode(Collections.singletonList(row)); }
     public static String[] decodeRow(byte[] data) { return new BatchCodec.Reader(data).next(); }
 
     // ------------------------------------------------------------ jobs and claims
@@ -307,7 +310,7 @@ public class PollStore {
         long now = System.currentTimeMillis();
         List<Object[]> del = new ArrayList<>(rows.size());
         List<Object[]> ins = new ArrayList<>(rows.size());
-        java.util.Set<String> keys = new java.util.HashSet<>();
+        Set<String> keys = new HashSet<>();
         for (String[] r : rows) {
             String k = rowKey(r);
             if (!keys.add(k)) continue;

@@ -1,5 +1,7 @@
 package com.metaaudiencesync.store;
 
+import java.util.Objects;
+
 /** An audience by Meta id, or by name (resolved, and created when missing, at send time). */
 public record AudienceRef(String id, String name) {
     public static AudienceRef ofId(String id) { return new AudienceRef(id.trim(), null); }
@@ -11,8 +13,8 @@ public record AudienceRef(String id, String name) {
     // written out for the same reason as BatchStager.Group's (compared per block of staged rows)
     @Override public boolean equals(Object o) {
         if (o == this) return true;
-        return o instanceof AudienceRef a && java.util.Objects.equals(id, a.id) && java.util.Objects.equals(name, a.name);
+        return o instanceof AudienceRef a && Objects.equals(id, a.id) && Objects.equals(name, a.name);
     }
 
-    @Override public int hashCode() { return 31 * java.util.Objects.hashCode(id) + java.util.Objects.hashCode(name); }
+    @Override public int hashCode() { return 31 * Objects.hashCode(id) + Objects.hashCode(name); }
 }

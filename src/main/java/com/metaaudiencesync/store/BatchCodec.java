@@ -1,9 +1,18 @@
 package com.metaaudiencesync.store;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
 import com.metaaudiencesync.model.MetaKey;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -109,7 +118,7 @@ public final class BatchCodec {
         byte[][] holder = {new byte[rowEstimate(row)]};
         int p = writeRow(row, holder, 0);
         byte[] out = holder[0];
-        return p == out.length ? out : java.util.Arrays.copyOf(out, p);
+        return p == out.length ? out : Arrays.copyOf(out, p);
     }
 
     /**
@@ -198,7 +207,7 @@ public final class BatchCodec {
         byte[] out = holder[0];
         for (int c = 0; c < MetaKey.COUNT; c++) {
             String v = row[c];
-            if (out.length - p < 33) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(64, 2 * out.length));
+            if (out.length - p < 33) out = holder[0] = Arrays.copyOf(out, Math.max(64, 2 * out.length));
             if (v == null || v.isEmpty()) {
                 out[p++] = 0;
                 continue;
@@ -217,7 +226,7 @@ public final class BatchCodec {
                 }
             }
             byte[] b = v.getBytes(StandardCharsets.UTF_8);
-            if (out.length - p < b.length + 6) out = holder[0] = java.util.Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 40));
+            if (out.length - p < b.length + 6) out = holder[0] = Arrays.copyOf(out, Math.max(2 * out.length, p + b.length + 40));
             out[p++] = 2;
             p = putVarint(out, p, b.length);
             System.arraycopy(b, 0, out, p, b.length);
@@ -349,7 +358,7 @@ public final class BatchCodec {
         }
 
         private int put(int o, byte b) {
-            if (o == scratch.length) scratch = java.util.Arrays.copyOf(scratch, 2 * scratch.length);
+            if (o == scratch.length) scratch = Arrays.copyOf(scratch, 2 * scratch.length);
             scratch[o] = b;
             return o + 1;
         }
@@ -379,14 +388,14 @@ public final class BatchCodec {
          * Writes the next row as a JSON array of strings straight from the stored bytes (no String per cell):
          * a hash as its 64 lowercase hex digits, text as a JSON string. Same JSON as writing {@link #next()}'s cells.
          */
-        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException { writeRow(g, null); }
+        public void writeRow(JsonGenerator g) throws IOException { writeRow(g, null); }
 
         /** Extra cells written after the stored ones (e.g. Limited Data Use columns). */
         public interface Extra {
-            void write(com.fasterxml.jackson.core.JsonGenerator g) throws java.io.IOException;
+            void write(JsonGenerator g) throws IOException;
         }
 
-        public void writeRow(com.fasterxml.jackson.core.JsonGenerator g, Extra extra) throws java.io.IOException {
+        public void writeRow(JsonGenerator g, Extra extra) throws IOException {
             beginRow();
             if (extra == null && rowJson()) {
                 g.writeRawValue(rowBytes); // the row's JSON as one raw value: same bytes, one generator call per row
@@ -452,7 +461,7 @@ public final class BatchCodec {
                         shift += 7;
                     }
                     if (b.length - o < len + 3 + 67 * (cells - c)) {
-                        b = rowBytes.buf = java.util.Arrays.copyOf(b, Math.max(2 * b.length, o + len + 3 + 67 * (cells - c)));
+                        b = rowBytes.buf = Arrays.copyOf(b, Math.max(2 * b.length, o + len + 3 + 67 * (cells - c)));
                     }
                     for (int i = 0; i < len; i++) {
                         byte x = d[q + i];
@@ -498,8 +507,8 @@ public final class BatchCodec {
         }
     }
 
-    private static final java.lang.invoke.VarHandle INT_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
-    private static final java.lang.invoke.VarHandle LONG_BE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** the 8 lowercase hex digits of 4 bytes (big-endian), as 8 ASCII bytes in a big-endian long: no table lookups */
     static long hex8(int x) {
@@ -521,14 +530,14 @@ public final class BatchCodec {
     }
 
     /** A row's JSON as raw bytes for {@code JsonGenerator.writeRawValue}: plain ASCII that needs no escaping. */
-    private static final class RawRow implements com.fasterxml.jackson.core.SerializableString {
+    private static final class RawRow implements SerializableString {
         byte[] buf = new byte[2048];
         int len;
 
         @Override public String getValue() { return new String(buf, 0, len, StandardCharsets.ISO_8859_1); }
         @Override public int charLength() { return len; }
         @Override public char[] asQuotedChars() { return getValue().toCharArray(); }
-        @Override public byte[] asUnquotedUTF8() { return java.util.Arrays.copyOf(buf, len); }
+        @Override public byte[] asUnquotedUTF8() { return Arrays.copyOf(buf, len); }
         @Override public byte[] asQuotedUTF8() { return asUnquotedUTF8(); }
         @Override public int appendQuotedUTF8(byte[] out, int off) { return appendUnquotedUTF8(out, off); }
         @Override public int appendQuoted(char[] out, int off) { return appendUnquoted(out, off); }
@@ -542,13 +551,13 @@ public final class BatchCodec {
             for (int i = 0; i < len; i++) out[off + i] = (char) buf[i];
             return len;
         }
-        @Override public int writeQuotedUTF8(java.io.OutputStream out) throws java.io.IOException { return writeUnquotedUTF8(out); }
-        @Override public int writeUnquotedUTF8(java.io.OutputStream out) throws java.io.IOException {
+        @Override public int writeQuotedUTF8(OutputStream out) throws IOException { return writeUnquotedUTF8(out); }
+        @Override public int writeUnquotedUTF8(OutputStream out) throws IOException {
             out.write(buf, 0, len);
             return len;
         }
-        @Override public int putQuotedUTF8(java.nio.ByteBuffer out) { return putUnquotedUTF8(out); }
-        @Override public int putUnquotedUTF8(java.nio.ByteBuffer out) {
+        @Override public int putQuotedUTF8(ByteBuffer out) { return putUnquotedUTF8(out); }
+        @Override public int putUnquotedUTF8(ByteBuffer out) {
             if (len > out.remaining()) return -1;
             out.put(buf, 0, len);
             return len;
@@ -558,7 +567,7 @@ public final class BatchCodec {
     /** lowercase hex digit -> value; -1 for anything else (upper case included: such a cell is stored as text) */
     private static final byte[] HEX_VAL = new byte[128];
     static {
-        java.util.Arrays.fill(HEX_VAL, (byte) -1);
+        Arrays.fill(HEX_VAL, (byte) -1);
         for (int i = 0; i < 16; i++) HEX_VAL[HEX[i]] = (byte) i;
     }
 

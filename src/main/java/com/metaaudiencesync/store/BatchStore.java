@@ -6,13 +6,23 @@ import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.SqlTypeValue;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.sql.Blob;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The durable queue of batches between intake and Meta (table mas_batch) and the dead letters
@@ -88,10 +98,10 @@ public class BatchStore {
         if (!held) afterCommit(this::signalStored);
     }
 
-    private static final int[] INSERT_TYPES = {java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR,
-            java.sql.Types.INTEGER, java.sql.Types.BLOB, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.VARCHAR, java.sql.Types.INTEGER,
-            java.sql.Types.VARCHAR, java.sql.Types.INTEGER, java.sql.Types.VARCHAR, java.sql.Types.BIGINT, java.sql.Types.VARCHAR, java.sql.Types.BIGINT,
-            java.sql.Types.BIGINT, java.sql.Types.VARCHAR};
+    private static final int[] INSERT_TYPES = {Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
+            Types.INTEGER, Types.BLOB, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.INTEGER,
+            Types.VARCHAR, Types.INTEGER, Types.VARCHAR, Types.BIGINT, Types.VARCHAR, Types.BIGINT,
+            Types.BIGINT, Types.VARCHAR};
 
     /** batches this instance stored READY (counted once committed): what an idle sending worker waits for */
     private long stored;
@@ -139,7 +149,7 @@ public class BatchStore {
     private String spoolWrite(Payload p) {
         try {
             return spool.write(p);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new DataAccessResourceFailureException("cannot write a batch payload file in " + spool.dir() + ": " + e.getMessage(), e);
         }
     }
@@ -147,7 +157,7 @@ public class BatchStore {
     private void spoolDelete(String ref) {
         try {
             spool.delete(ref);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("could not delete the payload file {} ({}); the periodic clean-up removes it later", ref, e.toString());
         }
     }
@@ -179,12 +189,12 @@ public class BatchStore {
      */
     public int sweepSpool(long graceMillis) {
         if (spool == null) return 0;
-        java.util.Set<String> refs = new java.util.HashSet<>(jdbc.queryForList(
+        Set<String> refs = new HashSet<>(jdbc.queryForList(
                 "SELECT payload_ref FROM mas_batch WHERE payload_ref IS NOT NULL UNION ALL SELECT payload_ref FROM mas_dead_letter WHERE payload_ref IS NOT NULL",
                 String.class));
         try {
             return spool.sweep(refs, graceMillis);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             log.warn("could not clean the payload directory {}: {}", spool.dir(), e.toString());
             return 0;
         }
@@ -194,7 +204,7 @@ public class BatchStore {
      * A payload bound as a stream of known length: H2 then writes its BLOB blocks straight from the payload's
      * blocks (with setBytes it would need the whole multi-megabyte array), PostgreSQL sends it as bytea.
      */
-    static org.springframework.jdbc.core.SqlTypeValue stream(Payload payload) {
+    static SqlTypeValue stream(Payload payload) {
         return (ps, index, sqlType, typeName) -> ps.setBinaryStream(index, payload.stream(), payload.length());
     }
 
@@ -203,14 +213,14 @@ public class BatchStore {
      * grow one array by doubling (≈ 3 copies of a 3 MB batch, each a humongous object for G1); on PostgreSQL
      * (bytea) the driver returns the array.
      */
-    static Payload payload(java.sql.ResultSet rs) throws java.sql.SQLException {
+    static Payload payload(ResultSet rs) throws SQLException {
         Object o = rs.getObject("payload");
         if (o instanceof byte[] a) return Payload.of(a);
-        if (o instanceof java.sql.Blob blob) {
-            try (java.io.InputStream in = blob.getBinaryStream()) {
+        if (o instanceof Blob blob) {
+            try (InputStream in = blob.getBinaryStream()) {
                 return Payload.read(in, blob.length());
-            } catch (java.io.IOException e) {
-                throw new java.sql.SQLException("cannot read a batch payload", e);
+            } catch (IOException e) {
+                throw new SQLException("cannot read a batch payload", e);
             } finally {
                 blob.free();
             }
@@ -223,7 +233,7 @@ public class BatchStore {
      * The payload of a batch row: from its file when it names one, else from the row. Null when the file is gone
      * (deleted by hand): the sender dead-letters such a batch with its reason instead of sending nothing.
      */
-    private Payload storedPayload(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private Payload storedPayload(ResultSet rs) throws SQLException {
         String ref = rs.getString("payload_ref");
         if (ref == null) return payload(rs);
         if (spool == null) {
@@ -232,11 +242,11 @@ public class BatchStore {
         }
         try {
             return spool.read(ref);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             log.error("batch {}: its payload file {} is missing from {}", rs.getLong("id"), ref, spool.dir());
             return null;
-        } catch (java.io.IOException e) {
-            throw new java.sql.SQLException("cannot read the payload file " + ref + " of batch " + rs.getLong("id"), e);
+        } catch (IOException e) {
+            throw new SQLException("cannot read the payload file " + ref + " of batch " + rs.getLong("id"), e);
         }
     }
 

@@ -9,6 +9,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +56,7 @@ public class PendingStore {
      * by older versions are JSON arrays ("[...]") and are still read.
      */
     static String encodeRow(String[] row) {
-        String b = "b" + java.util.Base64.getEncoder().encodeToString(BatchCodec.encodeRow(row));
+        String b = "b" + Base64.getEncoder().encodeToString(BatchCodec.encodeRow(row));
         if (b.length() <= 2000) return b;
         // long text cells (an external id, a MADID) grow by a third in Base64: keep whichever form is shorter
         try {
@@ -68,7 +69,7 @@ public class PendingStore {
 
     static void addRow(BatchCodec.Writer w, String data) {
         if (data.startsWith("b")) {
-            w.addEncoded(java.util.Base64.getDecoder().decode(data.substring(1)));
+            w.addEncoded(Base64.getDecoder().decode(data.substring(1)));
         } else {
             try {
                 w.add(JSON.readValue(data, ROW));

@@ -14,6 +14,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Enforces sync.webhook.max-bytes on the webhook paths before the HTTP binding reads the body (the Camel
@@ -73,7 +77,7 @@ public class WebhookBodyLimitFilter extends OncePerRequestFilter {
          */
         private boolean formDeclared() {
             String ct = super.getContentType();
-            return ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+            return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
         }
 
         @Override public String getContentType() { return formDeclared() ? "application/json" : super.getContentType(); }
@@ -82,9 +86,9 @@ public class WebhookBodyLimitFilter extends OncePerRequestFilter {
             return "content-type".equalsIgnoreCase(name) && formDeclared() ? "application/json" : super.getHeader(name);
         }
 
-        @Override public java.util.Enumeration<String> getHeaders(String name) {
+        @Override public Enumeration<String> getHeaders(String name) {
             return "content-type".equalsIgnoreCase(name) && formDeclared()
-                    ? java.util.Collections.enumeration(java.util.List.of("application/json")) : super.getHeaders(name);
+                    ? Collections.enumeration(List.of("application/json")) : super.getHeaders(name);
         }
 
         @Override public int getContentLength() { return body.length; }

@@ -15,11 +15,15 @@ import com.metaaudiencesync.model.RawMember;
 import com.metaaudiencesync.normalize.ColumnAliases;
 import com.metaaudiencesync.normalize.RowBuilder;
 import com.metaaudiencesync.normalize.RowResult;
+import com.metaaudiencesync.normalize.Sha256;
+import com.metaaudiencesync.send.Ldu;
 import com.metaaudiencesync.store.AudienceRef;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.io.IOException;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -141,7 +145,7 @@ public final class WebhookParser {
         item.action = m.action;
         item.raw = m;
         item.invalidReason = "invalid_member";
-        item.ldu = com.metaaudiencesync.send.Ldu.of(m.ldu, m.lduCountry, m.lduState);
+        item.ldu = Ldu.of(m.ldu, m.lduCountry, m.lduState);
         item.strictAudience = true;
         String mid = text(o, "messageId", "message_id");
         item.messageId = mid == null ? null : messageKey("m", mid);
@@ -377,8 +381,8 @@ public final class WebhookParser {
         }
         long epochDay;
         try {
-            epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
-        } catch (java.time.DateTimeException e) {
+            epochDay = LocalDate.of(year, month, day).toEpochDay();
+        } catch (DateTimeException e) {
             return Long.MIN_VALUE;
         }
         return ((epochDay * 86400 + hour * 3600L + minute * 60L + second) - offsetSeconds) * 1000 + millis;
@@ -397,18 +401,18 @@ public final class WebhookParser {
 
     private static String messageKey(String channel, String id) {
         String k = channel + ":" + id.trim();
-        return k.length() <= 200 ? k : channel + ":sha256:" + com.metaaudiencesync.normalize.Sha256.hex(id.trim());
+        return k.length() <= 200 ? k : channel + ":sha256:" + Sha256.hex(id.trim());
     }
 
     /** a hash naming the user: userId when known, else the strongest identifier of the (final, hashed) row */
     static String memberKey(String userId, List<String[]> rows) {
-        if (userId != null) return com.metaaudiencesync.normalize.Sha256.hex("user:" + userId);
+        if (userId != null) return Sha256.hex("user:" + userId);
         if (rows.isEmpty()) return null;
         String[] r = rows.get(0);
         for (MetaKey k : new MetaKey[]{MetaKey.EXTERN_ID, MetaKey.EMAIL, MetaKey.PHONE, MetaKey.MADID}) {
             String v = r[k.ordinal()];
-            if (v != null && !v.isEmpty()) return com.metaaudiencesync.normalize.Sha256.hex(k.name() + ":" + v);
+            if (v != null && !v.isEmpty()) return Sha256.hex(k.name() + ":" + v);
         }
-        return com.metaaudiencesync.normalize.Sha256.hex(String.join("|", r));
+        return Sha256.hex(String.join("|", r));
     }
 }

@@ -4,12 +4,17 @@ import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.store.AudienceRef;
 import com.metaaudiencesync.store.PendingStore;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,13 +64,13 @@ public class WebhookStore {
         startWriter();
         Job j = new Job(items, source, new CompletableFuture<>());
         try {
-            if (!queue.offer(j, 5, TimeUnit.SECONDS)) throw new org.springframework.dao.TransientDataAccessResourceException("webhook store queue full");
+            if (!queue.offer(j, 5, TimeUnit.SECONDS)) throw new TransientDataAccessResourceException("webhook store queue full");
             return j.done.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new org.springframework.dao.TransientDataAccessResourceException("interrupted");
+            throw new TransientDataAccessResourceException("interrupted");
         } catch (TimeoutException e) {
-            throw new org.springframework.dao.QueryTimeoutException("webhook store did not answer in time");
+            throw new QueryTimeoutException("webhook store did not answer in time");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException(e.getCause());
@@ -208,7 +213,7 @@ public class WebhookStore {
         Set<String> taken = new HashSet<>();
         for (int from = 0; from < ids.size(); from += 200) {
             List<String> part = ids.subList(from, Math.min(ids.size(), from + 200));
-            String in = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
+            String in = String.join(",", Collections.nCopies(part.size(), "?"));
             taken.addAll(jdbc.queryForList("SELECT message_id FROM mas_webhook_message WHERE message_id IN (" + in + ")", String.class, part.toArray()));
         }
         return taken;
@@ -227,14 +232,14 @@ public class WebhookStore {
         /** the clocks as read from the database (the guard of each update) */
         private final Map<String, Long> read = new HashMap<>();
         /** what to write back, the last decision per member (audienceKey, memberKey, ts, action) */
-        private final Map<String, Object[]> writes = new java.util.LinkedHashMap<>();
+        private final Map<String, Object[]> writes = new LinkedHashMap<>();
 
         Clocks(List<List<WebhookItem>> requests) {
-            Map<String, Set<String>> byAudience = new java.util.LinkedHashMap<>();
+            Map<String, Set<String>> byAudience = new LinkedHashMap<>();
             for (List<WebhookItem> items : requests) {
                 for (WebhookItem it : items) {
                     if (it.candidate() && it.timestamp != null && it.memberKey != null) {
-                        byAudience.computeIfAbsent(it.audience.key(), k -> new java.util.LinkedHashSet<>()).add(it.memberKey);
+                        byAudience.computeIfAbsent(it.audience.key(), k -> new LinkedHashSet<>()).add(it.memberKey);
                     }
                 }
             }
@@ -246,7 +251,7 @@ public class WebhookStore {
                 for (int i = 0; i < part.size(); i++) { params[2 * i] = part.get(i)[0]; params[2 * i + 1] = part.get(i)[1]; }
                 // a row-value IN: H2 and PostgreSQL look each pair up in the primary key (with "audience_key=? AND
                 // member_key IN (...)" H2 would scan every member of the audience)
-                String in = String.join(",", java.util.Collections.nCopies(part.size(), "(?,?)"));
+                String in = String.join(",", Collections.nCopies(part.size(), "(?,?)"));
                 jdbc.query("SELECT audience_key, member_key, event_ts FROM mas_member_clock WHERE (audience_key, member_key) IN (" + in + ")", rs -> {
                     String k = rs.getString(1) + "\n" + rs.getString(2);
                     current.put(k, rs.getLong(3));

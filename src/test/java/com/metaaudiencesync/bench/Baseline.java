@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
 
@@ -39,7 +40,7 @@ public final class Baseline {
             while ((line = in.readLine()) != null) {
                 String[] f = line.split(",", -1);
                 String[] row = new String[15];
-                java.util.Arrays.fill(row, "");
+                Arrays.fill(row, "");
                 row[0] = f[8].trim();
                 row[1] = hash(md, hex, f[0].trim().toLowerCase(Locale.ROOT));
                 row[2] = hash(md, hex, digits(f[1]));

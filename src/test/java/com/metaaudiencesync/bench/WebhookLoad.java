@@ -1,14 +1,25 @@
 package com.metaaudiencesync.bench;
 
 import com.metaaudiencesync.MetaAudienceSyncApplication;
+import com.metaaudiencesync.config.WebhookListenerBeans;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.FileSystemUtils;
 
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +63,7 @@ public final class WebhookLoad {
                     "--spring.datasource.url=jdbc:h2:file:./" + dir + "/db;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0",
                     "--sync.inbox=" + dir + "/inbox", "--sync.outbox=" + dir + "/outbox", "--sync.dry-run=true",
                     "--logging.level.root=WARN");
-            int listener = app.getBean(com.metaaudiencesync.config.WebhookListenerBeans.WebhookListener.class).port();
+            int listener = app.getBean(WebhookListenerBeans.WebhookListener.class).port();
             targets.add(new String[]{"listener", "http://127.0.0.1:" + listener});
             targets.add(new String[]{"server.port", "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port")});
         } else {
@@ -75,7 +86,7 @@ public final class WebhookLoad {
         } finally {
             if (app != null) app.close();
             // the service's database and outbox of this run (gigabytes after a long run): not kept
-            if (dir != null) org.springframework.util.FileSystemUtils.deleteRecursively(java.nio.file.Path.of(dir));
+            if (dir != null) FileSystemUtils.deleteRecursively(Path.of(dir));
         }
     }
 
@@ -96,7 +107,7 @@ public final class WebhookLoad {
                 Conn c = null;
                 int i;
                 while ((i = next.getAndIncrement()) < count && System.nanoTime() < deadline) {
-                    byte[] body = (nativeMembers ? nativeBody(run, i) : body(run, i, perRequest)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    byte[] body = (nativeMembers ? nativeBody(run, i) : body(run, i, perRequest)).getBytes(StandardCharsets.UTF_8);
                     long s = System.nanoTime();
                     try {
                         if (c == null) c = new Conn(base);
@@ -125,26 +136,26 @@ public final class WebhookLoad {
 
     /** One keep-alive HTTP/1.1 connection: writes a POST, reads the status line, headers and Content-Length body. */
     static final class Conn {
-        private final java.net.Socket socket;
-        private final java.io.OutputStream out;
-        private final java.io.InputStream in;
+        private final Socket socket;
+        private final OutputStream out;
+        private final InputStream in;
         private final String host;
         private final byte[] buf = new byte[64 * 1024];
         private int pos, lim;
         boolean closed;
 
-        Conn(URI base) throws java.io.IOException {
-            socket = new java.net.Socket(base.getHost(), base.getPort());
+        Conn(URI base) throws IOException {
+            socket = new Socket(base.getHost(), base.getPort());
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(30_000);
-            out = new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+            out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             in = socket.getInputStream();
             host = base.getHost() + ":" + base.getPort();
         }
 
-        int post(String path, byte[] body) throws java.io.IOException {
+        int post(String path, byte[] body) throws IOException {
             String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
-            out.write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
             String status = line();
@@ -152,7 +163,7 @@ public final class WebhookLoad {
             int length = 0;
             boolean close = false, chunked = false;
             for (String h; !(h = line()).isEmpty(); ) {
-                String lower = h.toLowerCase(java.util.Locale.ROOT);
+                String lower = h.toLowerCase(Locale.ROOT);
                 if (lower.startsWith("content-length:")) length = Integer.parseInt(h.substring(15).trim());
                 if (lower.startsWith("connection:") && lower.contains("close")) close = true;
                 if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
@@ -170,7 +181,7 @@ public final class WebhookLoad {
             return code;
         }
 
-        private void skip(int length) throws java.io.IOException {
+        private void skip(int length) throws IOException {
             for (int left = length; left > 0; ) {
                 if (pos == lim) fill();
                 int n = Math.min(left, lim - pos);
@@ -179,7 +190,7 @@ public final class WebhookLoad {
             }
         }
 
-        private String line() throws java.io.IOException {
+        private String line() throws IOException {
             StringBuilder sb = new StringBuilder(64);
             while (true) {
                 if (pos == lim) fill();
@@ -190,14 +201,14 @@ public final class WebhookLoad {
             return sb.toString();
         }
 
-        private void fill() throws java.io.IOException {
+        private void fill() throws IOException {
             lim = in.read(buf);
             pos = 0;
-            if (lim <= 0) throw new java.io.EOFException("connection closed");
+            if (lim <= 0) throw new EOFException("connection closed");
         }
 
         void close() {
-            try { socket.close(); } catch (java.io.IOException ignored) { /* closing */ }
+            try { socket.close(); } catch (IOException ignored) { /* closing */ }
         }
     }
 

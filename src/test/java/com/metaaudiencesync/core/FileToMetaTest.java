@@ -12,6 +12,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -83,7 +85,7 @@ class FileToMetaTest {
     /** 15 cells in schema order EXTERN_ID, EMAIL, PHONE, GEN, DOBY, DOBM, DOBD, LN, FN, FI, CT, ST, ZIP, COUNTRY, MADID */
     static String row(String externId, String email, String phone, String ln, String fn, String zip, String country, String madid) {
         String[] c = new String[15];
-        java.util.Arrays.fill(c, "");
+        Arrays.fill(c, "");
         c[0] = externId == null ? "" : externId;
         c[1] = email == null ? "" : sha256Hex(email);
         c[2] = phone == null ? "" : sha256Hex(phone);
@@ -244,7 +246,7 @@ class FileToMetaTest {
 
     @Test
     void gzippedFilesAreReadAsStreams() throws Exception {
-        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (OutputStream gz = new GZIPOutputStream(bos)) {
             gz.write("email\ngz1@gz.example\ngz2@gz.example\n".getBytes(StandardCharsets.UTF_8));
         }

@@ -1,5 +1,7 @@
 package com.metaaudiencesync.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
 import com.metaaudiencesync.fake.FakeGraphProperties;
 import org.junit.jupiter.api.AfterAll;
@@ -88,10 +90,10 @@ class IntakeBackpressureTest {
         // most batches were acknowledged while the file was still being read (the report did not exist yet): the
         // report counts them all once the last one is sent
         Path report = dir.resolve("inbox").resolve(".done").resolve("bp.csv.report.json");
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(report)
                 && json.readTree(report.toFile()).path("delivery").path("batchesPending").asInt(-1) == 0);
-        com.fasterxml.jackson.databind.JsonNode delivery = json.readTree(report.toFile()).path("delivery");
+        JsonNode delivery = json.readTree(report.toFile()).path("delivery");
         assertThat(delivery.path("batchesSent").asInt()).isEqualTo(20);
         assertThat(delivery.path("rowsSent").asInt()).isEqualTo(200);
         assertThat(delivery.path("metaNumReceived").asInt()).isEqualTo(200);

@@ -12,11 +12,14 @@ import com.sun.net.httpserver.HttpServer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -423,7 +427,7 @@ public final class FakeGraphApi implements AutoCloseable {
     }
 
     /** Creates an audience directly (no HTTP, not counted by createCount). Returns its id. */
-    private final java.util.concurrent.atomic.AtomicLong lduRows = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong lduRows = new AtomicLong();
     private volatile String lastLdu;
 
     /** rows received with DATA_PROCESSING_OPTIONS containing "LDU" (Limited Data Use) */
@@ -718,7 +722,7 @@ public final class FakeGraphApi implements AutoCloseable {
         if (len < 0 || len > Integer.MAX_VALUE - 16) return in.readAllBytes();
         byte[] b = new byte[(int) len];
         int n = in.readNBytes(b, 0, b.length);
-        if (n < b.length) throw new java.io.EOFException("request body ended after " + n + " of " + len + " bytes");
+        if (n < b.length) throw new EOFException("request body ended after " + n + " of " + len + " bytes");
         return b;
     }
 
@@ -1630,7 +1634,7 @@ public final class FakeGraphApi implements AutoCloseable {
             // of its own (then forgets them), so its JIT work is not part of what a benchmark measures
             try {
                 warmUp(fake, token, warmUpRequests);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 System.err.println("warm-up failed: " + e);
             }
             fake.reset();
@@ -1656,9 +1660,9 @@ public final class FakeGraphApi implements AutoCloseable {
     }
 
     /** {@code n} valid 10 000-row add requests (the service's 15-key schema, random digests) over HTTP to itself. */
-    static void warmUp(FakeGraphApi fake, String token, int n) throws java.io.IOException {
+    static void warmUp(FakeGraphApi fake, String token, int n) throws IOException {
         String id = fake.seedAudience("act_1", "fake-warm-up");
-        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        SplittableRandom r = new SplittableRandom(7);
         String hex = "0123456789abcdef";
         for (int k = 0; k < n; k++) {
             StringBuilder b = new StringBuilder(7_000_000);
@@ -1674,15 +1678,15 @@ public final class FakeGraphApi implements AutoCloseable {
             }
             b.append("]},\"access_token\":\"").append(token).append("\"}");
             byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
-            java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(fake.baseUrl() + "/v25.0/" + id + "/users").toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection) URI.create(fake.baseUrl() + "/v25.0/" + id + "/users").toURL().openConnection();
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");
             c.setFixedLengthStreamingMode(body.length);
-            try (java.io.OutputStream o = c.getOutputStream()) { o.write(body); }
+            try (OutputStream o = c.getOutputStream()) { o.write(body); }
             int code = c.getResponseCode();
             (code < 400 ? c.getInputStream() : c.getErrorStream()).readAllBytes();
-            if (code != 200) throw new java.io.IOException("warm-up request answered " + code);
+            if (code != 200) throw new IOException("warm-up request answered " + code);
         }
     }
 

@@ -1,5 +1,6 @@
 package com.metaaudiencesync.fake;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,8 +19,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -639,7 +643,7 @@ class FakeGraphApiTest {
     void concurrentAddsAllLand() throws Exception {
         String id = create("concurrent");
         List<Thread> threads = new ArrayList<>();
-        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
         for (int t = 0; t < 4; t++) {
             int base = t;
             Thread th = new Thread(() -> {
@@ -680,7 +684,7 @@ class FakeGraphApiTest {
         cases.add(payload(multi, List.of(List.of(h("a"), "", ""), List.of("", "", ""))));
         cases.add(payload(multi, List.of(List.of("RAW", "", ""), List.of(h("b"), "", ""), List.of(h("c"), ""))));
         cases.add(payload(multi, List.of(List.of(h("a"), "", ""), List.of(h("b"), ""), List.of(h("c"), "", ""), List.of("bad", "", ""))));
-        cases.add(payload(multi, List.of(List.of(h("a").toUpperCase(java.util.Locale.ROOT), "", ""), List.of(h("b"), "", "", "extra"))));
+        cases.add(payload(multi, List.of(List.of(h("a").toUpperCase(Locale.ROOT), "", ""), List.of(h("b"), "", "", "extra"))));
         List<List<String>> many = new ArrayList<>();
         for (int i = 0; i < FakeGraphApi.MAX_ROWS_PER_REQUEST + 1; i++) many.add(List.of(h("m" + i)));
         cases.add(payload(List.of("EMAIL"), many));
@@ -713,7 +717,7 @@ class FakeGraphApiTest {
         raw.add("{\"payload\":{\"schema\":[\"EMAIL\",\"FN\"],\"data\":[[\"" + a + "\",\"jos\u00e9\"]]}}"); // non-ASCII
         raw.add("{\"payload\":{\"data\":[[\"" + a + "\"]],\"schema\":[\"EMAIL\"]}}"); // data before schema
         raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a + "\"]],\"data\":[[\"bad\"],[\"" + b + "\"]]}}"); // two data arrays
-        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a.toUpperCase(java.util.Locale.ROOT) + "\"],[\"" + a.substring(0, 63) + "\"],[\"" + a + "0\"]]}}");
+        raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[[\"" + a.toUpperCase(Locale.ROOT) + "\"],[\"" + a.substring(0, 63) + "\"],[\"" + a + "0\"]]}}");
         raw.add("{\"payload\":{\"schema\":[\"EMAIL\"],\"data\":[]}}");
         raw.add("{\"payload\":{\"schema\":[],\"data\":[[\"" + a + "\"]]}}");
         List<String> bodies = new ArrayList<>();
@@ -746,7 +750,7 @@ class FakeGraphApiTest {
         for (int pos = 0; pos < 64; pos++) {
             for (int v = 0; v < 256; v++) {
                 byte[] b = new byte[66];
-                java.util.Arrays.fill(b, (byte) '7');
+                Arrays.fill(b, (byte) '7');
                 b[1 + pos] = (byte) v;
                 boolean expected = (v >= '0' && v <= '9') || (v >= 'a' && v <= 'f');
                 assertThat(PayloadParser.hex64(b, 1)).as("byte %d at %d", v, pos).isEqualTo(expected);
@@ -778,7 +782,7 @@ class FakeGraphApiTest {
         assertThat(sp).isNotNull();
         assertThat(new String(sp.body(), StandardCharsets.UTF_8)).contains("\"data\":[]");
         PayloadParser.Payload viaJackson;
-        try (com.fasterxml.jackson.core.JsonParser p = PayloadParser.JSON.createParser(body)) {
+        try (JsonParser p = PayloadParser.JSON.createParser(body)) {
             p.nextToken();
             p.nextToken();
             p.nextToken();

@@ -5,8 +5,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Internal: streaming parser for the {@code payload} object ({@code {"schema":..., "data":[...], ...}}).
@@ -35,7 +40,7 @@ final class PayloadParser {
         int firstBadRow = -1;
         String firstBadColumn;
         int invalid;
-        final java.util.Map<String, String> samples = new java.util.LinkedHashMap<>();
+        final Map<String, String> samples = new LinkedHashMap<>();
     }
 
     private PayloadParser() {
@@ -250,8 +255,8 @@ final class PayloadParser {
         }
     }
 
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long HIGH = 0x8080808080808080L;
 
     /** whether b[s..s+64) are 64 lowercase hex digits: 8 bytes at a time (each byte's range tested in its high bit) */

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import static com.metaaudiencesync.intake.RecordReaders.BAD_UTF8;
 import static com.metaaudiencesync.intake.RecordReaders.describe;
@@ -33,7 +35,7 @@ final class JacksonCsvReference implements RecordReader {
     /** the cells of the record being read (reused; a record's values are copied out) */
     private String[] cells = new String[16];
 
-    JacksonCsvReference(java.io.Reader r) throws IOException {
+    JacksonCsvReference(Reader r) throws IOException {
         // the parser's tokens straight (START_ARRAY, one VALUE_STRING per cell, END_ARRAY): same records as
         // databind's String[] per row, without the deserializer in between
         this.parser = (CsvParser) CSV.createParser(r);
@@ -42,7 +44,7 @@ final class JacksonCsvReference implements RecordReader {
         if (first != JsonToken.START_ARRAY) throw new RecordReaders.UnreadableException("empty file: no header row");
         int n = record();
         if (n < 0) throw new RecordReaders.UnreadableException("empty file: no header row");
-        header = java.util.Arrays.copyOf(cells, n);
+        header = Arrays.copyOf(cells, n);
         for (int i = 0; i < header.length; i++) header[i] = header[i].trim();
         if (header.length == 0 || (header.length == 1 && header[0].isEmpty())) throw new RecordReaders.UnreadableException("no header row");
         for (String h : header) {
@@ -60,7 +62,7 @@ final class JacksonCsvReference implements RecordReader {
         int n = 0;
         while ((t = parser.nextToken()) != JsonToken.END_ARRAY) {
             if (t == null) throw new IOException("unexpected end of CSV record");
-            if (n == cells.length) cells = java.util.Arrays.copyOf(cells, 2 * n);
+            if (n == cells.length) cells = Arrays.copyOf(cells, 2 * n);
             cells[n++] = t == JsonToken.VALUE_NULL ? null : parser.getText();
         }
         return n;

@@ -1,6 +1,7 @@
 package com.metaaudiencesync.normalize;
 
 import com.metaaudiencesync.model.MetaKey;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -8,6 +9,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Year;
 import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 
 import static com.metaaudiencesync.model.MetaKey.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -284,7 +288,7 @@ class FieldNormalizerTest {
                 "North Dakota", "Ohio", "Oklahoma", "Oregon", "Pennsylvania", "Rhode Island", "South Carolina",
                 "South Dakota", "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington", "West Virginia",
                 "Wisconsin", "Wyoming", "District of Columbia"};
-        java.util.Set<String> codes = new java.util.HashSet<>();
+        Set<String> codes = new HashSet<>();
         for (String s : names) {
             String c = norm(ST, s);
             assertEquals(2, c.length(), s);
@@ -337,10 +341,10 @@ class FieldNormalizerTest {
 
     @Test
     void everyIsoCodeAndEnglishNameResolves() {
-        for (String cc : java.util.Locale.getISOCountries()) {
+        for (String cc : Locale.getISOCountries()) {
             String lower = cc.toLowerCase();
             assertEquals(lower, norm(COUNTRY, cc), cc);
-            String name = new java.util.Locale("", cc).getDisplayCountry(java.util.Locale.ENGLISH);
+            String name = new Locale("", cc).getDisplayCountry(Locale.ENGLISH);
             String got = norm(COUNTRY, name);
             // a handful of English names are ambiguous after letter folding (e.g. "Congo"); they still resolve
             assertTrue(got != null && got.length() == 2, name);
@@ -362,6 +366,6 @@ class FieldNormalizerTest {
         for (String v : new String[]{"", " ", "\t a \n", "\u2003a\u3000", "\uD83D\uDE00", " \uD83D\uDE00 ", "a\u00a0", "\u00a0a\u0085"}) {
             assertEquals(v.strip(), FieldNormalizer.Text.strip(v), v);
         }
-        org.junit.jupiter.api.Assertions.assertTrue(shortcuts > 100_000, "shortcuts " + shortcuts);
+        Assertions.assertTrue(shortcuts > 100_000, "shortcuts " + shortcuts);
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -33,7 +34,7 @@ final class PeerVectors {
         /** The cell the peer expects on the wire. */
         String peerCell() {
             switch (expect) {
-                case "hash": return expectedSha256.toLowerCase(java.util.Locale.ROOT);
+                case "hash": return expectedSha256.toLowerCase(Locale.ROOT);
                 case "passthrough": return expectedOutput;
                 case "drop": case "error": return "";
                 default: throw new IllegalStateException("unknown expect '" + expect + "' in " + id);

@@ -1,5 +1,6 @@
 package com.metaaudiencesync.normalize;
 
+import com.metaaudiencesync.model.MetaKey;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,6 +30,6 @@ class PeerVectorsTest {
         assertEquals(v.peerCell(), v.ourCell(),
                 () -> v.id() + " " + v.field() + " expect=" + v.expect() + " normalized='" + v.expectedNormalized()
                         + "' ours=" + PeerVectors.NORMALIZER.normalizeWithReason(
-                                com.metaaudiencesync.model.MetaKey.valueOf(v.field()), v.input(), null));
+                                MetaKey.valueOf(v.field()), v.input(), null));
     }
 }

@@ -8,6 +8,7 @@ import com.metaaudiencesync.model.MetaKey;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -34,7 +35,7 @@ class PhoneFastPathTest {
     void sameAsFullParserForEveryRegionsExampleNumbers() {
         int checked = 0;
         List<String> regions = new ArrayList<>(PHONES.getSupportedRegions());
-        java.util.Collections.sort(regions);
+        Collections.sort(regions);
         for (String region : regions) {
             String rc = region.toLowerCase(Locale.ROOT);
             for (PhoneNumberType type : PhoneNumberType.values()) {
@@ -127,7 +128,7 @@ class PhoneFastPathTest {
     void sameAsFullParserForNumbersWrittenWithANationalPrefix() {
         Random rnd = new Random(11);
         List<String> regions = new ArrayList<>(PHONES.getSupportedRegions());
-        java.util.Collections.sort(regions);
+        Collections.sort(regions);
         int shortcuts = 0;
         for (int i = 0; i < 60_000; i++) {
             String region = regions.get(rnd.nextInt(regions.size()));

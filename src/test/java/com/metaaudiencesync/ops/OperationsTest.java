@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -28,7 +29,7 @@ import static org.awaitility.Awaitility.await;
  * (probe-driven, nothing lost meanwhile), metrics after a file, the admin API, privacy removal from every
  * audience (usersofanyaudience).
  */
-@org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability
+@AutoConfigureObservability
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:opstest;DB_CLOSE_DELAY=-1",
         "meta.ad-account-id=act_2002",

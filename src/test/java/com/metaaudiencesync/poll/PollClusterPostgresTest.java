@@ -7,15 +7,28 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static com.metaaudiencesync.poll.PollTestSupport.emails;
@@ -69,7 +82,7 @@ class PollClusterPostgresTest {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
                     try (Stream<Path> s = Files.list(inbox.resolve(".done"))) {
                         return s.filter(p -> p.toString().endsWith(".csv")).count() == 12;
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         return false;
                     }
                 });
@@ -116,17 +129,17 @@ class PollClusterPostgresTest {
      */
     private void webhooksAcrossInstances(ConfigurableApplicationContext a, ConfigurableApplicationContext b, JdbcTemplate db) throws Exception {
         int[] ports = {Integer.parseInt(a.getEnvironment().getProperty("local.server.port")), Integer.parseInt(b.getEnvironment().getProperty("local.server.port"))};
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.util.function.BiFunction<Integer, String, java.net.http.HttpResponse<String>> post = (port, body) -> {
+        HttpClient http = HttpClient.newHttpClient();
+        BiFunction<Integer, String, HttpResponse<String>> post = (port, body) -> {
             try {
-                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/webhooks/segment"))
-                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/segment"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         };
-        java.util.function.BiFunction<Integer, String, String> identify = (minute, messageId) -> ("{\"type\":\"identify\",\"messageId\":\"" + messageId
+        BiFunction<Integer, String, String> identify = (minute, messageId) -> ("{\"type\":\"identify\",\"messageId\":\"" + messageId
                 + "\",\"userId\":\"u-pg\",\"timestamp\":\"2024-05-01T13:%02d:00Z\",\"traits\":{\"email\":\"pg@example.com\",\"pg_aud\":"
                 + (minute % 2 == 1) + "},\"context\":{\"personas\":{\"computation_key\":\"pg_aud\"}}}").formatted(minute);
         // the same message on both instances: applied once
@@ -137,11 +150,11 @@ class PollClusterPostgresTest {
         assertThat(retry.statusCode()).isEqualTo(202);
         assertThat(retry.body()).contains("\"accepted\":0").contains("\"duplicates\":1");
         // 40 events for one member, minutes 2..41 shuffled, 20 threads, alternating instances
-        List<Integer> minutes = new ArrayList<>(java.util.stream.IntStream.range(2, 42).boxed().toList());
-        java.util.Collections.shuffle(minutes, new java.util.Random(11));
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        List<Integer> minutes = new ArrayList<>(IntStream.range(2, 42).boxed().toList());
+        Collections.shuffle(minutes, new Random(11));
+        ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
-            List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> fs = new ArrayList<>();
+            List<Future<HttpResponse<String>>> fs = new ArrayList<>();
             for (int i = 0; i < minutes.size(); i++) {
                 int m = minutes.get(i), port = ports[i % 2];
                 fs.add(pool.submit(() -> post.apply(port, identify.apply(m, "pg-" + m))));
@@ -151,7 +164,7 @@ class PollClusterPostgresTest {
             pool.shutdownNow();
         }
         Map<String, Object> clock = db.queryForMap("SELECT event_ts, action FROM mas_member_clock WHERE audience_key='name:pg_aud'");
-        assertThat(((Number) clock.get("event_ts")).longValue()).isEqualTo(java.time.Instant.parse("2024-05-01T13:41:00Z").toEpochMilli());
+        assertThat(((Number) clock.get("event_ts")).longValue()).isEqualTo(Instant.parse("2024-05-01T13:41:00Z").toEpochMilli());
         assertThat(clock.get("action")).isEqualTo("ADD");
     }
 

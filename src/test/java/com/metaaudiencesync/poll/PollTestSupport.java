@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.MetaAudienceSyncApplication;
 import com.metaaudiencesync.fake.FakeGraphApi;
 import com.metaaudiencesync.model.MetaKey;
+import org.awaitility.Awaitility;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -20,6 +21,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -96,7 +98,7 @@ final class PollTestSupport {
     static Map<String, Object> runAndWait(ConfigurableApplicationContext ctx, String job) throws Exception {
         long id = ((Number) trigger(ctx, job).get("runId")).longValue();
         Map<String, Object>[] last = new Map[1];
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
             last[0] = run(ctx, job, id);
             Object o = last[0] == null ? null : last[0].get("outcome");
             return o != null && !"RUNNING".equals(o) && !"SENDING".equals(o);

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,7 +84,7 @@ class ReliabBadInputTest {
         ReliabSupport.drop(inbox, "Blank.csv", "\n\n   \n".getBytes(StandardCharsets.UTF_8));
         assertThat(awaitReport(".failed", "Blank.csv").path("error").asText()).contains("empty");
         byte[] bin = new byte[4096];
-        new java.util.Random(7).nextBytes(bin);
+        new Random(7).nextBytes(bin);
         bin[10] = 0;
         ReliabSupport.drop(inbox, "Binary.csv", bin);
         assertThat(awaitReport(".failed", "Binary.csv").path("error").asText()).contains("binary");

@@ -14,6 +14,7 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +28,7 @@ class ReliabClassifierTest {
     }
 
     private static HttpHeaders headers(Map<String, String> h) {
-        return HttpHeaders.of(h.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> List.of(e.getValue()))), (a, b) -> true);
+        return HttpHeaders.of(h.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> List.of(e.getValue()))), (a, b) -> true);
     }
 
     @ParameterizedTest(name = "code {0}/{1} transient={2} -> {3}")

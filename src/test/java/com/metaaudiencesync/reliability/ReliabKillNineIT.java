@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.metaaudiencesync.fake.FakeGraphApi;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,9 +42,9 @@ class ReliabKillNineIT {
     static void stop() { fake.close(); }
 
     /** failsafe passes mas.jar (pom.xml); under surefire (e.g. -Dtest='Reliab*') the jar may not be built yet */
-    @org.junit.jupiter.api.BeforeAll
+    @BeforeAll
     static void onlyAgainstThePackagedJar() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("mas.jar") != null,
+        Assumptions.assumeTrue(System.getProperty("mas.jar") != null,
                 "runs in failsafe after package (mvn verify), against target/meta-audience-sync.jar");
     }
 
@@ -120,7 +125,7 @@ class ReliabKillNineIT {
         // at most the in-flight batches of each hard stop are re-sent (2 concurrent requests per kill, plus SIGTERM)
         assertThat(duplicates).isBetween(0L, (long) (kills + 1) * 2 * batch);
         // a crashed instance held at most one claim (concurrency x 2) of batches: the upper bound of what is re-sent
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) batches this instance had in flight").matcher(Files.readString(out));
+        Matcher m = Pattern.compile("(\\d+) batches this instance had in flight").matcher(Files.readString(out));
         while (m.find()) assertThat(Integer.parseInt(m.group(1))).as("batches INFLIGHT at a kill").isLessThanOrEqualTo(4);
         JsonNode report = JSON.readTree(work.resolve("inbox/.done/Crash.csv.report.json").toFile());
         assertThat(report.path("accepted").asLong()).isEqualTo(n);
@@ -192,7 +197,7 @@ class ReliabKillNineIT {
         fake.setUsersLatency(Duration.ZERO);
     }
 
-    static long startedCount(Path out) throws java.io.IOException {
+    static long startedCount(Path out) throws IOException {
         if (!Files.exists(out)) return 0;
         return ReliabSupport.count(Files.readString(out, StandardCharsets.ISO_8859_1), "Started MetaAudienceSyncApplication");
     }

@@ -3,6 +3,7 @@ package com.metaaudiencesync.reliability;
 import org.junit.jupiter.api.BeforeEach;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.metaaudiencesync.fake.FakeGraphApi;
 import com.metaaudiencesync.fake.Fault;
 import com.metaaudiencesync.store.BatchCodec;
@@ -23,6 +24,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -193,14 +195,14 @@ class ReliabPauseAndDeadLetterTest {
 
     private List<JsonNode> deadLetters() throws Exception {
         JsonNode n = JSON.readTree(http.getForObject("/api/dead-letters", String.class));
-        java.util.ArrayList<JsonNode> l = new java.util.ArrayList<>();
+        ArrayList<JsonNode> l = new ArrayList<>();
         n.forEach(x -> l.add(lower(x)));
         return l;
     }
 
     /** H2 answers column names in upper case */
     private static JsonNode lower(JsonNode x) {
-        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = JSON.createObjectNode();
         x.fields().forEachRemaining(e -> o.set(e.getKey().toLowerCase(), e.getValue()));
         return o;
     }

@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,7 +84,7 @@ class ReliabPayloadSpoolTest {
         fake.setTokenValid(true);
         await().atMost(Duration.ofSeconds(30)).until(() -> ReliabSupport.memberEmailHashes(fake, "Spooled").size() == 200);
         await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject("SELECT COUNT(*) FROM mas_batch", Integer.class) == 0);
-        java.util.Set<String> expected = new java.util.HashSet<>(ReliabSupport.hashes(emails.subList(0, 100)));
+        Set<String> expected = new HashSet<>(ReliabSupport.hashes(emails.subList(0, 100)));
         expected.addAll(ReliabSupport.hashes(emails.subList(200, 300)));
         assertThat(ReliabSupport.memberEmailHashes(fake, "Spooled")).as("the first and third batch").isEqualTo(expected);
         Map<String, Object> dead = jdbc.queryForMap("SELECT code, reason, row_count, payload_ref FROM mas_dead_letter");

@@ -3,6 +3,7 @@ package com.metaaudiencesync.send;
 import com.metaaudiencesync.config.MetaProperties;
 import com.metaaudiencesync.config.SyncProperties;
 import com.metaaudiencesync.meta.GraphClient;
+import com.metaaudiencesync.meta.Outcome;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.ops.SyncMetrics;
 import com.metaaudiencesync.store.AudienceRef;
@@ -11,6 +12,7 @@ import com.metaaudiencesync.store.BatchCodec;
 import com.metaaudiencesync.store.BatchStore;
 import com.metaaudiencesync.store.StoreTestRows;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,7 +93,7 @@ class SendWorkerH2Test {
         SyncProperties sync = new SyncProperties();
         BatchSender live = sender(sync, false);
         assertThat(live.workers()).hasSize(sync.getSend().getConcurrency());
-        gate.block(new com.metaaudiencesync.meta.Outcome(com.metaaudiencesync.meta.Outcome.Kind.PERMANENT, "190", null, "token expired", 0, null));
+        gate.block(new Outcome(Outcome.Kind.PERMANENT, "190", null, "token expired", 0, null));
         assertThat(live.workers()).as("paused account: no worker").isEmpty();
         store.insert(batch("waiting", 1), false);
         assertThat(step(live)).as("paused account: a running worker stops").isFalse();
@@ -120,7 +124,7 @@ class SendWorkerH2Test {
         worker.start();
         // the worker found nothing to claim and waits; a batch stored meanwhile in a transaction, as a file's intake
         // stores it, is sent by that same step once committed
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> worker.getState() == Thread.State.TIMED_WAITING);
         tx.executeWithoutResult(s -> store.insert(batch("late", 4), false));
         assertThat(step.get(10, TimeUnit.SECONDS)).isTrue();
@@ -132,8 +136,8 @@ class SendWorkerH2Test {
     void theAcknowledgementAndTheListenersCountersCommitTogetherAndAFailingListenerDoesNotUndoIt() throws Exception {
         jdbc.execute("CREATE TABLE ack_count(n INT)");
         jdbc.update("INSERT INTO ack_count VALUES (0)");
-        java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.List<Long> seenQueued = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicBoolean fail = new AtomicBoolean();
+        List<Long> seenQueued = new CopyOnWriteArrayList<>();
         org.h2.jdbcx.JdbcDataSource otherDs = new org.h2.jdbcx.JdbcDataSource();
         otherDs.setURL(ds.getURL());
         otherDs.setUser("sa");

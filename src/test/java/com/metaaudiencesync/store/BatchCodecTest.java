@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.metaaudiencesync.model.MetaKey;
 import com.metaaudiencesync.normalize.Sha256;
+import com.metaaudiencesync.send.RequestBodies;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -107,7 +109,7 @@ class BatchCodecTest {
             ByteArrayOutputStream a = new ByteArrayOutputStream(), b = new ByteArrayOutputStream();
             try (JsonGenerator g = JSON.createGenerator(a)) {
                 g.writeStartObject();
-                com.metaaudiencesync.send.RequestBodies.payload(g, stored, ldu ? "1,1000" : null);
+                RequestBodies.payload(g, stored, ldu ? "1,1000" : null);
                 g.writeEndObject();
             }
             try (JsonGenerator g = JSON.createGenerator(b)) {
@@ -150,7 +152,7 @@ class BatchCodecTest {
             long v = BatchCodec.hex8(x);
             byte[] b = new byte[8];
             for (int k = 0; k < 8; k++) b[k] = (byte) (v >>> (56 - 8 * k));
-            assertThat(new String(b, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(String.format("%08x", x));
+            assertThat(new String(b, StandardCharsets.US_ASCII)).isEqualTo(String.format("%08x", x));
         }
     }
 }

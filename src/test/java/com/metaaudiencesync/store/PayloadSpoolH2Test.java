@@ -1,5 +1,6 @@
 package com.metaaudiencesync.store;
 
+import com.metaaudiencesync.config.CoreBeans;
 import com.metaaudiencesync.model.Action;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +38,7 @@ class PayloadSpoolH2Test {
         JdbcDataSource ds = PendingAndBatchStoreH2Test.withSchema(dir.resolve("db"));
         jdbc = new JdbcTemplate(ds);
         tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
-        com.metaaudiencesync.config.CoreBeans.h2Durability(jdbc);
+        CoreBeans.h2Durability(jdbc);
         spool = new PayloadSpool(dir.resolve("db.spool"));
         batches = new BatchStore(jdbc, tx, "test-instance", 60_000, spool);
     }
@@ -185,16 +186,16 @@ class PayloadSpoolH2Test {
 
     @Test
     void theSpoolDirectoryIsNextToAnH2FileDatabaseAndAbsentForOtherDatabases() throws Exception {
-        assertThat(com.metaaudiencesync.config.CoreBeans.spoolDir(jdbc)).isEqualTo(dir.resolve("db.spool"));
+        assertThat(CoreBeans.spoolDir(jdbc)).isEqualTo(dir.resolve("db.spool"));
         JdbcDataSource mem = new JdbcDataSource();
         mem.setURL("jdbc:h2:mem:spooltest");
-        assertThat(com.metaaudiencesync.config.CoreBeans.spoolDir(new JdbcTemplate(mem))).isNull();
+        assertThat(CoreBeans.spoolDir(new JdbcTemplate(mem))).isNull();
         // an H2 server may be shared from other hosts (and its path is the server's): payloads stay in the database
         org.h2.tools.Server server = org.h2.tools.Server.createTcpServer("-tcpPort", "0", "-baseDir", dir.resolve("server").toString(), "-ifNotExists").start();
         try {
             JdbcDataSource tcp = new JdbcDataSource();
             tcp.setURL("jdbc:h2:tcp://localhost:" + server.getPort() + "/shared");
-            assertThat(com.metaaudiencesync.config.CoreBeans.spoolDir(new JdbcTemplate(tcp))).isNull();
+            assertThat(CoreBeans.spoolDir(new JdbcTemplate(tcp))).isNull();
         } finally {
             server.stop();
         }

@@ -7,10 +7,13 @@ import com.metaaudiencesync.normalize.Sha256;
 import com.metaaudiencesync.send.RequestBodies;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -57,13 +60,13 @@ class PayloadTest {
             RequestBodies.payload(g, p, null);
             g.writeEndObject();
         }
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static void assertSameRows(List<String[]> actual, List<String[]> expected) {
         assertThat(actual).hasSize(expected.size());
         for (int i = 0; i < expected.size(); i++) {
-            if (!java.util.Arrays.equals(actual.get(i), expected.get(i))) assertThat(actual.get(i)).as("row %d", i).containsExactly(expected.get(i));
+            if (!Arrays.equals(actual.get(i), expected.get(i))) assertThat(actual.get(i)).as("row %d", i).containsExactly(expected.get(i));
         }
     }
 
@@ -93,13 +96,13 @@ class PayloadTest {
             List<byte[]> blocks = new ArrayList<>();
             for (int off = 0, k = 0; off < whole.length; k++) {
                 int n = Math.min(whole.length - off, sizes[k % sizes.length] + (sizes.length > 1 ? r.nextInt(3) : 0));
-                blocks.add(java.util.Arrays.copyOfRange(whole, off, off + n));
+                blocks.add(Arrays.copyOfRange(whole, off, off + n));
                 off += n;
             }
             int[] lengths = blocks.stream().mapToInt(b -> b.length).toArray();
             Payload split = Payload.ofBlocks(blocks.toArray(new byte[0][]), lengths);
             assertThat(split.toArray()).isEqualTo(whole);
-            assertThat(json(split)).as("json with blocks of %s", java.util.Arrays.toString(sizes)).isEqualTo(expectedJson);
+            assertThat(json(split)).as("json with blocks of %s", Arrays.toString(sizes)).isEqualTo(expectedJson);
             assertSameRows(BatchCodec.decode(split), rows);
         }
     }
@@ -117,14 +120,14 @@ class PayloadTest {
         assertThat(back).isEqualTo(p);
         assertThat(json(back)).isEqualTo(json(p));
 
-        assertThatThrownBy(() -> Payload.read(new java.io.ByteArrayInputStream(new byte[10]), 11)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> Payload.read(new ByteArrayInputStream(new byte[10]), 11)).isInstanceOf(IOException.class)
                 .hasMessageContaining("shorter");
     }
 
     @Test
     void aTruncatedPayloadIsRefusedNotMisread() {
         byte[] whole = BatchCodec.encode(batch().subList(0, 10));
-        Payload cut = Payload.ofBlocks(new byte[][]{java.util.Arrays.copyOf(whole, whole.length - 5)}, new int[]{whole.length - 5});
+        Payload cut = Payload.ofBlocks(new byte[][]{Arrays.copyOf(whole, whole.length - 5)}, new int[]{whole.length - 5});
         BatchCodec.Reader r = new BatchCodec.Reader(cut);
         assertThatThrownBy(() -> { while (r.hasNext()) r.next(); }).isInstanceOf(RuntimeException.class);
     }

@@ -1,6 +1,8 @@
 package com.metaaudiencesync.store;
 
+import com.metaaudiencesync.config.CoreBeans;
 import com.metaaudiencesync.model.Action;
+import com.metaaudiencesync.model.MetaKey;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,7 @@ class PendingAndBatchStoreH2Test {
         JdbcDataSource ds = withSchema(dir.resolve("db"));
         jdbc = new JdbcTemplate(ds);
         tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
-        com.metaaudiencesync.config.CoreBeans.h2Durability(jdbc);
+        CoreBeans.h2Durability(jdbc);
         batches = new BatchStore(jdbc, tx, "test-instance", 60_000);
         pending = new PendingStore(jdbc, tx, batches);
     }
@@ -58,8 +61,8 @@ class PendingAndBatchStoreH2Test {
     }
 
     static String[] row(int i) {
-        String[] r = new String[com.metaaudiencesync.model.MetaKey.COUNT];
-        java.util.Arrays.fill(r, "");
+        String[] r = new String[MetaKey.COUNT];
+        Arrays.fill(r, "");
         r[0] = hex(i);
         r[1] = hex(i + 1_000_000);
         return r;
@@ -67,16 +70,16 @@ class PendingAndBatchStoreH2Test {
 
     @Test
     void theH2PageCacheIsSizedFromTheHeapUnlessTheUrlSetsIt() throws Exception {
-        assertThat(com.metaaudiencesync.config.CoreBeans.h2CacheKb(256L << 20)).isEqualTo(2048);
-        assertThat(com.metaaudiencesync.config.CoreBeans.h2CacheKb(64L << 20)).isEqualTo(1024);
-        assertThat(com.metaaudiencesync.config.CoreBeans.h2CacheKb(8L << 30)).isEqualTo(16 * 1024);
+        assertThat(CoreBeans.h2CacheKb(256L << 20)).isEqualTo(2048);
+        assertThat(CoreBeans.h2CacheKb(64L << 20)).isEqualTo(1024);
+        assertThat(CoreBeans.h2CacheKb(8L << 30)).isEqualTo(16 * 1024);
         String cacheMb = "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME='info.CACHE_MAX_SIZE'";
         for (String opts : new String[]{"", ";CACHE_SIZE=3072"}) {
             JdbcDataSource ds = withSchema(dir.resolve("cache" + opts.length()));
             ds.setURL(ds.getURL() + opts);
             try (Connection keepOpen = ds.getConnection()) { // the setting lives as long as the database is open (as in the pool)
                 JdbcTemplate j = new JdbcTemplate(ds);
-                com.metaaudiencesync.config.CoreBeans.h2Durability(j, 256L << 20);
+                CoreBeans.h2Durability(j, 256L << 20);
                 long expectedMb = opts.isEmpty() ? 2 : 3; // H2's own default is 16
                 assertThat(j.queryForObject(cacheMb, String.class)).as("cache with URL options '%s'", opts).isEqualTo(Long.toString(expectedMb));
             }
@@ -114,7 +117,7 @@ class PendingAndBatchStoreH2Test {
         old.update("INSERT INTO mas_dead_letter(batch_id, audience_key, audience_name, action, row_count, payload, source, reason, code, attempts, created_at, dead_at)"
                 + " VALUES (9,'name:old','old','ADD',2,?,'f','r','c',1,0,0)", (Object) payload);
 
-        com.metaaudiencesync.config.CoreBeans.h2Durability(old);
+        CoreBeans.h2Durability(old);
 
         for (String t : new String[]{"MAS_BATCH", "MAS_DEAD_LETTER"}) {
             assertThat(old.queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME=? AND COLUMN_NAME='PAYLOAD'", String.class, t))

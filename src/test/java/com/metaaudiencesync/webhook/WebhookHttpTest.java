@@ -5,17 +5,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.codec.digest.DigestUtils;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +49,7 @@ class WebhookHttpTest {
 
     @LocalServerPort int port;
     @Autowired JdbcTemplate jdbc;
-    @org.springframework.beans.factory.annotation.Value("${sync.outbox}") String outboxDir;
+    @Value("${sync.outbox}") String outboxDir;
 
     /** the port the webhook requests go to (server.port here; the Vert.x listener in the subclasses) */
     int webhookPort() { return port; }
@@ -252,11 +262,11 @@ class WebhookHttpTest {
         assertThat(b.get("results").get(1).get("reason").asText()).isEqualTo("stale_event");
         // 24 concurrent requests for one member, minutes 13:00..13:23 in shuffled order (committed in groups):
         // whatever the grouping, the clock ends at the newest event and an event is applied only if nothing newer was
-        List<Integer> minutes = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, 24).boxed().toList());
-        java.util.Collections.shuffle(minutes, new java.util.Random(7));
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        List<Integer> minutes = new ArrayList<>(IntStream.range(0, 24).boxed().toList());
+        Collections.shuffle(minutes, new Random(7));
+        ExecutorService pool = Executors.newFixedThreadPool(12);
         try {
-            List<java.util.concurrent.Future<HttpResponse<String>>> fs = new java.util.ArrayList<>();
+            List<Future<HttpResponse<String>>> fs = new ArrayList<>();
             for (int m : minutes) {
                 String ts = "2024-05-01T13:%02d:00Z".formatted(m);
                 fs.add(pool.submit(() -> http().post("/webhooks/segment", identify(aud, m % 2 == 1, "k@example.com", "u-clk", uid(), ts))));
@@ -266,7 +276,7 @@ class WebhookHttpTest {
             pool.shutdownNow();
         }
         Map<String, Object> clock = jdbc.queryForMap("SELECT event_ts, action FROM mas_member_clock WHERE audience_key=?", "name:" + aud);
-        assertThat(((Number) clock.get("event_ts")).longValue()).isEqualTo(java.time.Instant.parse("2024-05-01T13:23:00Z").toEpochMilli());
+        assertThat(((Number) clock.get("event_ts")).longValue()).isEqualTo(Instant.parse("2024-05-01T13:23:00Z").toEpochMilli());
         assertThat(clock.get("action")).isEqualTo("ADD"); // minute 23 is odd: entered
     }
 
@@ -302,7 +312,7 @@ class WebhookHttpTest {
                 return s.filter(Files::isRegularFile).anyMatch(p -> {
                     try { return Files.readString(p).contains(hash); } catch (Exception e) { return false; }
                 });
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 return false; // a temporary file was renamed while the directory was listed: look again
             }
         });

@@ -1,5 +1,6 @@
 package com.metaaudiencesync.webhook;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.metaaudiencesync.model.Action;
 import com.metaaudiencesync.model.MetaKey;
 import com.metaaudiencesync.normalize.RowBuilder;
@@ -7,6 +8,8 @@ import org.apache.commons.codec.digest.DigestUtils;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,7 +37,7 @@ class WebhookParserTest {
         assertThat(it.rows.get(0)[MetaKey.MADID.ordinal()]).isNotEmpty();
         assertThat(it.rows.get(1)[MetaKey.EMAIL.ordinal()]).isEqualTo(DigestUtils.sha256Hex("b@example.com"));
         assertThat(it.messageId).isEqualTo("s:m1");
-        assertThat(it.timestamp).isEqualTo(java.time.Instant.parse("2024-05-01T10:00:00.123Z").toEpochMilli());
+        assertThat(it.timestamp).isEqualTo(Instant.parse("2024-05-01T10:00:00.123Z").toEpochMilli());
         assertThat(it.memberKey).isEqualTo(DigestUtils.sha256Hex("user:u-42"));
     }
 
@@ -92,7 +95,7 @@ class WebhookParserTest {
                 "2024-02-29T23:59:59.999+05:30", "1999-12-31T23:59:59-08:00", "1969-12-31T23:59:59.5Z", "2024-06-30t12:00:00z",
                 "2024-01-02T03:04:05.12+00:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"};
         for (String t : fast) {
-            long expected = java.time.OffsetDateTime.parse(t.replace('t', 'T').replace('z', 'Z')).toInstant().toEpochMilli();
+            long expected = OffsetDateTime.parse(t.replace('t', 'T').replace('z', 'Z')).toInstant().toEpochMilli();
             assertThat(WebhookParser.isoMillis(t)).as(t).isEqualTo(expected);
         }
         // impossible dates and other shapes are not taken by the fast path (java.time decides, as before)
@@ -101,8 +104,8 @@ class WebhookParserTest {
             assertThat(WebhookParser.isoMillis(t)).as(t).isEqualTo(Long.MIN_VALUE);
         }
         // through the parser's own entry point: still read by java.time, or not a timestamp
-        com.fasterxml.jackson.databind.node.JsonNodeFactory f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
-        assertThat(WebhookParser.timestamp(f.textNode("2024-01-02T03:04:05+05:30:15"))).isEqualTo(java.time.OffsetDateTime.parse("2024-01-02T03:04:05+05:30:15").toInstant().toEpochMilli());
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        assertThat(WebhookParser.timestamp(f.textNode("2024-01-02T03:04:05+05:30:15"))).isEqualTo(OffsetDateTime.parse("2024-01-02T03:04:05+05:30:15").toInstant().toEpochMilli());
         assertThat(WebhookParser.timestamp(f.textNode("2023-02-29T00:00:00Z"))).isNull();
         assertThat(WebhookParser.timestamp(f.textNode(" 2024-01-02T03:04:05.678Z "))).isEqualTo(1704164645678L);
     }
