@@ -77,12 +77,7 @@ public class GuardBeans {
             }
             List<Map<String, Object>> held = new ArrayList<>();
             for (Map<String, Object> f : files.held()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("id", f.get("id"));
-                m.put("file", f.get("file_name"));
-                m.put("audience", f.get("audience_key"));
-                m.put("reason", f.get("reason"));
-                m.put("heldAt", time(f.get("held_at")));
+                Map<String, Object> m = HeldFiles.describe(f);
                 m.put("approve", "POST /api/files/" + f.get("id") + "/approve");
                 held.add(m);
             }

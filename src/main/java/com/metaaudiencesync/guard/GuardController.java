@@ -26,18 +26,7 @@ public class GuardController {
     @GetMapping("/held")
     public List<Map<String, Object>> held() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Map<String, Object> f : files.held()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", f.get("id"));
-            m.put("file", f.get("file_name"));
-            m.put("audience", f.get("audience_key"));
-            m.put("reason", f.get("reason"));
-            m.put("wouldRemove", f.get("would_remove"));
-            m.put("knownMembers", f.get("known_members"));
-            m.put("sourceRows", f.get("source_rows"));
-            m.put("heldAt", GuardBeans.time(f.get("held_at")));
-            out.add(m);
-        }
+        for (Map<String, Object> f : files.held()) out.add(HeldFiles.describe(f));
         return out;
     }
 

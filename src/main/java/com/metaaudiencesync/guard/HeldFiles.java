@@ -6,6 +6,7 @@ import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.sql.PreparedStatement;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -63,6 +64,20 @@ public class HeldFiles {
     public List<Map<String, Object>> held() {
         return jdbc.queryForList("SELECT id, file_name, audience_key, reason, would_remove, known_members, source_rows, held_at"
                 + " FROM mas_guard_hold WHERE status='HELD' ORDER BY id");
+    }
+
+    /** A held file as the API and the health component show it (counts and names, never rows). */
+    public static Map<String, Object> describe(Map<String, Object> f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", f.get("id"));
+        m.put("file", f.get("file_name"));
+        m.put("audience", f.get("audience_key"));
+        m.put("reason", f.get("reason"));
+        m.put("wouldRemove", f.get("would_remove"));
+        m.put("knownMembers", f.get("known_members"));
+        m.put("sourceRows", f.get("source_rows"));
+        m.put("heldAt", GuardBeans.time(f.get("held_at")));
+        return m;
     }
 
     public long heldCount() {
