@@ -14,7 +14,7 @@ java -Djarmode=tools -jar "$JAR" extract --destination "$OUT"
 TRAIN=$(mktemp -d)
 trap 'rm -rf "$TRAIN"' EXIT
 java -XX:ArchiveClassesAtExit="$OUT/meta-audience-sync.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -Dspring.context.exit=onRefresh \
-  -jar "$OUT/meta-audience-sync.jar" --server.port=0 --spring.datasource.url="jdbc:h2:file:$TRAIN/db" \
+  -jar "$PWD/$OUT/meta-audience-sync.jar" --server.port=0 --spring.datasource.url="jdbc:h2:file:$TRAIN/db" \
   --sync.inbox="$TRAIN/inbox" --sync.outbox="$TRAIN/outbox" --logging.level.root=WARN > "$TRAIN/training.log" 2>&1 \
   || { cat "$TRAIN/training.log" >&2; exit 1; }
 echo "fast start-up layout ready in $OUT (start with bin/start.sh)"

@@ -9,12 +9,9 @@ import java.util.Arrays;
  * CSV (RFC 4180, header row) read straight from its UTF-8 bytes: a cell becomes a String in one step (a Latin-1
  * copy when it is ASCII), with nothing in between.
  *
- * <p>Why not Jackson's CSV parser, which this replaced: it reads chars, so every byte went through a UTF-8
- * decoder, a line-length guard that copies each line, the parser's char buffer and its text buffer, then was
- * compressed back to Latin-1 in the String. On the file path that chain was the single busiest piece of the
- * reading thread (about a quarter of the samples of a 1 M-row file), and the reading thread is the one thread
- * the rest of the pipeline waits for. The records, line numbers, rejections and errors are the ones the
- * Jackson-based reader gave; {@code ByteCsvTest} checks them against Jackson on edge cases and random input.
+ * <p>Why not Jackson's CSV parser: it decodes every byte to chars and copies each line through its buffers,
+ * on the one reading thread the rest of the pipeline waits for. The records, line numbers, rejections and
+ * errors are the ones a Jackson-based reader gives; {@code ByteCsvTest} checks them against Jackson.
  *
  * <p>Rules (Jackson's, as configured before): separator {@code ,}; a cell starting with {@code "} is quoted,
  * {@code ""} inside it is a quote, and it may hold separators and line breaks; after the closing quote only
