@@ -6,7 +6,8 @@
 #   second     drop of a second 1 M-row CSV into the running service -> its last row acknowledged
 # Meta is the fake Graph API (count-only) in its own process. Usage:
 #   mvn -q -DskipTests package && bench/lifecycle.sh target/meta-audience-sync.jar [/tmp/older.jar ...]
-# An argument cds:DIR runs DIR/meta-audience-sync.jar with the class data sharing archive beside it (bin/cds.sh).
+# An argument cds:DIR runs DIR/meta-audience-sync.jar with the class data sharing archive beside it (bin/cds.sh);
+# aot:DIR with the AOT cache beside it, on the Java 25+ of BENCH_AOT_JAVA (default: the java of JAVA_HOME).
 # Env: BENCH_ROWS (1000000), BENCH_ROUNDS (3), BENCH_XMX (256m), BENCH_WORK (/tmp/mas-lifecycle), BENCH_JAVA_OPTS (extra JVM options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 XMX=${BENCH_XMX:-256m}
 WORK=${BENCH_WORK:-/tmp/mas-lifecycle}
 ADMIN=bench:bench-admin-password
+AOT_JAVA=${BENCH_AOT_JAVA:-${JAVA_HOME:-/usr}/bin/java}
 [[ $# -ge 1 ]] || { echo "usage: $0 JAR [JAR...]" >&2; exit 2; }
 mkdir -p "$WORK/data"
 [[ -s target/cp.txt ]] || mvn -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
@@ -44,7 +46,7 @@ await_acked() {
 
 one_run() {
   local jar=$1 d="$WORK/run" fp sp token
-  [[ $jar == cds:* ]] && jar="cds:$(realpath "${jar#cds:}")" || jar=$(realpath "$jar")
+  case $jar in cds:* | aot:*) jar="${jar%%:*}:$(realpath "${jar#*:}")" ;; *) jar=$(realpath "$jar") ;; esac
   rm -rf "$d"; mkdir -p "$d/inbox" "$d/stage"
   fp=$(free_port); sp=$(free_port); token="bench-$RANDOM$RANDOM"
   FAKE_GRAPH_TOKEN=$token java -Xmx1g -cp "$CP" com.metaaudiencesync.fake.FakeGraphApi --port "$fp" --count-only --report-seconds 3600 \
@@ -54,11 +56,12 @@ one_run() {
   ln "$SRC" "$d/inbox/first.csv"
   local t0 listening="" ready="" first second
   t0=$(now_ms)
-  local launch=(-jar "$jar")
+  local java=java launch=(-jar "$jar")
   [[ $jar == cds:* ]] && launch=(-XX:SharedArchiveFile="${jar#cds:}/meta-audience-sync.jsa" -jar "${jar#cds:}/meta-audience-sync.jar")
+  [[ $jar == aot:* ]] && java=$AOT_JAVA launch=(-XX:AOTCache="${jar#aot:}/meta-audience-sync.aot" -jar "${jar#aot:}/meta-audience-sync.jar")
   # from the run directory: a config/ directory in the working directory would be read as configuration
   # shellcheck disable=SC2086
-  (cd "$d" && exec java -Xmx"$XMX" ${BENCH_JAVA_OPTS:-} "${launch[@]}" --server.port="$sp" --meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token" \
+  (cd "$d" && exec "$java" -Xmx"$XMX" ${BENCH_JAVA_OPTS:-} "${launch[@]}" --server.port="$sp" --meta.graph-url="http://127.0.0.1:$fp" --meta.access-token="$token" \
     --meta.ad-account-id=123 --sync.inbox="$d/inbox" --sync.outbox="$d/outbox" --spring.datasource.url="jdbc:h2:file:$d/db" \
     --spring.security.user.name="${ADMIN%%:*}" --spring.security.user.password="${ADMIN#*:}" \
     --sync.send.max-requests-per-second=1000 > "$d/service.log" 2>&1) &
