@@ -185,9 +185,8 @@ CREATE INDEX IF NOT EXISTS mas_poll_seen_run ON mas_poll_seen(run_id, row_key);
 ALTER TABLE mas_batch ADD COLUMN IF NOT EXISTS ldu VARCHAR(40);
 ALTER TABLE mas_dead_letter ADD COLUMN IF NOT EXISTS ldu VARCHAR(40);
 ALTER TABLE mas_pending ADD COLUMN IF NOT EXISTS ldu VARCHAR(40);
--- Set by an earlier release that kept a batch's rows in a file <H2 database>.spool/<payload_ref>.batch (payload
--- then empty). SpoolUpgrade moves such files into the payload column at start-up; still set only when the file was
--- missing (the sender dead-letters the batch: payload_missing).
+-- A batch's payload file (PayloadSpool: 32 hex digits) when its rows are kept in a file next to an H2 file database
+-- instead of in the payload column (then empty); null: the rows are in the payload column. Added in a later release.
 ALTER TABLE mas_batch ADD COLUMN IF NOT EXISTS payload_ref VARCHAR(64);
 ALTER TABLE mas_dead_letter ADD COLUMN IF NOT EXISTS payload_ref VARCHAR(64);
 

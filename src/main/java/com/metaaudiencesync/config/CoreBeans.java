@@ -32,15 +32,19 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import com.metaaudiencesync.store.PayloadSpool;
 import com.metaaudiencesync.store.PendingStore;
-import com.metaaudiencesync.store.SpoolUpgrade;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
@@ -159,8 +163,65 @@ public class CoreBeans {
     @Bean
     public BatchStore batchStore(JdbcTemplate jdbc, TransactionTemplate tx, String instanceId, SyncProperties sync) throws IOException {
         h2Durability(jdbc);
-        SpoolUpgrade.run(jdbc);
-        return new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2));
+        boolean auto = "auto".equals(sync.getPayloadStore());
+        Path dir = spoolDir(jdbc);
+        // with sync.payload-store=database an existing spool directory is still read (batches stored there before)
+        PayloadSpool spool = dir == null || (!auto && !Files.isDirectory(dir)) ? null
+                : new PayloadSpool(dir);
+        BatchStore store = new BatchStore(jdbc, tx, instanceId, Math.max(sync.getLeaseTime().toMillis(), sync.getSend().getRequestTimeout().toMillis() * 2),
+                spool, auto);
+        if (spool != null) {
+            int swept = store.sweepSpool(SPOOL_GRACE_MILLIS);
+            log.info("Batch payloads are {} {}{}", auto ? "kept in" : "kept in the database; earlier batches are read from", spool.dir(),
+                    swept > 0 ? " (" + swept + " files no batch refers to, left by an interruption, deleted)" : "");
+        }
+        return store;
+    }
+
+    /** Every 30 minutes: payload files left by an interruption (see {@link BatchStore#sweepSpool}); stopped with the context. */
+    @Bean
+    public SpoolSweeper spoolSweeper(BatchStore store) { return new SpoolSweeper(store); }
+
+    /** the periodic clean-up of the payload directory (a bean of its own type, closed with the context) */
+    public static final class SpoolSweeper implements AutoCloseable {
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mas-spool-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+
+        SpoolSweeper(BatchStore store) {
+            if (store.spool() == null) return;
+            timer.scheduleWithFixedDelay(() -> {
+                try { store.sweepSpool(SPOOL_GRACE_MILLIS); } catch (RuntimeException e) { log.warn("payload directory clean-up failed: {}", e.toString()); }
+            }, 30, 30, TimeUnit.MINUTES);
+        }
+
+        @Override public void close() { timer.shutdownNow(); }
+    }
+
+    /** an unreferenced payload file younger than this may belong to a batch whose row is being committed: kept */
+    static final long SPOOL_GRACE_MILLIS = 10 * 60_000L;
+
+    /**
+     * {@code <database>.spool} next to an embedded H2 file database ({@code DATABASE_PATH()}), null for any other
+     * database (PostgreSQL or an H2 server: instances may share it from several hosts, so payloads stay in it; an
+     * in-memory H2 keeps nothing anyway).
+     */
+    public static Path spoolDir(JdbcTemplate jdbc) {
+        try (Connection c = jdbc.getDataSource().getConnection()) {
+            if (!"H2".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) return null;
+            String url = String.valueOf(c.getMetaData().getURL()).toLowerCase(Locale.ROOT);
+            // an H2 server (tcp/ssl) may be shared by processes on other hosts, and its path is the server's: payloads stay in it
+            if (url.startsWith("jdbc:h2:tcp:") || url.startsWith("jdbc:h2:ssl:")) return null;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("CALL DATABASE_PATH()")) {
+                String path = rs.next() ? rs.getString(1) : null;
+                return path == null ? null : Path.of(path + ".spool");
+            }
+        } catch (SQLException e) {
+            log.warn("could not find the H2 database's path ({}); batch payloads are kept in the database", e.getMessage());
+            return null;
+        }
     }
 
     @Bean

@@ -61,6 +61,9 @@ public final class StartupValidator {
         if (sync.getRetry().getInitialDelay().isNegative() || sync.getRetry().getMaxDelay().compareTo(sync.getRetry().getInitialDelay()) < 0) {
             p.add("sync.retry.max-delay must be at least sync.retry.initial-delay");
         }
+        if (!"auto".equals(sync.getPayloadStore()) && !"database".equals(sync.getPayloadStore())) {
+            p.add("sync.payload-store '" + sync.getPayloadStore() + "' is neither auto (files next to an H2 file database) nor database");
+        }
         if (sync.getSend().getConcurrency() < 1) p.add("sync.send.concurrency must be at least 1");
         if (sync.getSend().getMaxRequestsPerSecond() <= 0) p.add("sync.send.max-requests-per-second must be positive");
         if (sync.getDefaultCountry() != null && !sync.getDefaultCountry().isBlank()) {

@@ -20,6 +20,11 @@ public class SyncProperties {
     private int chunkSize = 1000;
     /** threads that normalize and hash a file's rows (0: one per core, at most 2) */
     private int normalizeThreads = 0;
+    /**
+     * where a batch's rows wait for Meta: {@code auto} (in files next to an H2 file database, in the database
+     * otherwise) or {@code database} (always in the payload column)
+     */
+    private String payloadStore = "auto";
     /** identifies this instance in claims and leases; default host:port */
     private String instanceId;
     /** how long a claim on a file or a batch lives without renewal */
@@ -200,6 +205,8 @@ public class SyncProperties {
     public void setBatchTimeout(Duration v) { batchTimeout = v; }
     public int getChunkSize() { return chunkSize; }
     public void setChunkSize(int v) { chunkSize = v; }
+    public String getPayloadStore() { return payloadStore; }
+    public void setPayloadStore(String v) { payloadStore = v; }
     public int getNormalizeThreads() { return normalizeThreads; }
     public void setNormalizeThreads(int v) { normalizeThreads = v; }
     public String getInstanceId() { return instanceId; }

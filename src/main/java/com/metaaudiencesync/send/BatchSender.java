@@ -43,7 +43,7 @@ public class BatchSender {
     private static final Logger log = LoggerFactory.getLogger(BatchSender.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static final String PAYLOAD_MISSING_REASON = "the batch's stored rows are missing (an earlier version kept them in a payload file, which was gone at the upgrade)";
+    static final String PAYLOAD_MISSING_REASON = "the batch's stored rows are missing (its payload file was deleted from the spool directory)";
     /** how often the send route's ticks look for batches whose lease expired (a crashed instance's) */
     static final long RECOVERY_INTERVAL_MILLIS = 5_000;
     /** how long a sending worker with nothing to send waits for this instance to store a batch before it ends */
@@ -238,7 +238,7 @@ public class BatchSender {
             // a replace cannot be sent without all of its batches
             for (Batch b : group) {
                 dead(b, b.payload() == null ? PAYLOAD_MISSING_REASON
-                        : "another batch of this replace group lost its stored rows (its payload file was gone at the upgrade); the replace cannot be sent without it",
+                        : "another batch of this replace group lost its stored rows (payload file deleted); the replace cannot be sent without it",
                         "payload_missing", b.attempts());
             }
             return;

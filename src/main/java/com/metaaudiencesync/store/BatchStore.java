@@ -1,6 +1,9 @@
 package com.metaaudiencesync.store;
 
 import com.metaaudiencesync.model.Action;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.SqlTypeValue;
@@ -10,13 +13,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.sql.Blob;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The durable queue of batches between intake and Meta (table mas_batch) and the dead letters
@@ -25,6 +31,7 @@ import java.util.Map;
  * Portable SQL only (H2 and PostgreSQL); a claim is an UPDATE guarded by the expected state.
  */
 public class BatchStore {
+    private static final Logger log = LoggerFactory.getLogger(BatchStore.class);
     public static final String READY = "READY";
     public static final String HELD = "HELD";
     public static final String INFLIGHT = "INFLIGHT";
@@ -33,34 +40,66 @@ public class BatchStore {
     private final TransactionTemplate tx;
     private final String owner;
     private final long leaseMillis;
+    /** where payloads live when not in the database (an H2 file database, see {@link PayloadSpool}); null: in the row */
+    private final PayloadSpool spool;
     private static final Payload EMPTY = Payload.of(new byte[0]);
 
     public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis) {
+        this(jdbc, tx, owner, leaseMillis, null);
+    }
+
+    /** @param spool payload files, or null to keep payloads in the database */
+    public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis, PayloadSpool spool) {
+        this(jdbc, tx, owner, leaseMillis, spool, true);
+    }
+
+    /**
+     * @param spool      payload files, or null
+     * @param spoolWrites new payloads go to {@code spool}; false: into the database, while batches stored in files
+     *                    before (sync.payload-store changed to database) are still read from them and cleaned up
+     */
+    public BatchStore(JdbcTemplate jdbc, TransactionTemplate tx, String owner, long leaseMillis, PayloadSpool spool, boolean spoolWrites) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.owner = owner;
         this.leaseMillis = leaseMillis;
+        this.spool = spool;
+        this.spoolWrites = spool != null && spoolWrites;
     }
 
+    private final boolean spoolWrites;
+
     public String owner() { return owner; }
+
+    /** the payload files, or null when payloads are kept in the database */
+    public PayloadSpool spool() { return spool; }
 
     public JdbcTemplate jdbc() { return jdbc; }
 
     /** Inserts a batch; READY unless it belongs to a group (replace session) still being written: HELD. */
     public void insert(Batch b, boolean held) {
         long now = System.currentTimeMillis();
-        // with the types given: for each null argument Spring would otherwise ask the driver for the statement's
-        // parameter metadata (six times per batch, most of the statements H2 ran during a file)
-        jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, source, intake_key, chunk_seq,"
-                        + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-                new Object[] {b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(b.payload()),
-                        trim(b.source(), 600), b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu()},
-                INSERT_TYPES);
+        // with a spool the file is complete before the row naming it can be committed (a crash in between leaves an
+        // unreferenced file, which PayloadSpool.sweep removes, never a row without its rows)
+        String ref = spoolWrites ? spoolWrite(b.payload()) : null;
+        try {
+            // with the types given: for each null argument Spring would otherwise ask the driver for the statement's
+            // parameter metadata (six times per batch, most of the statements H2 ran during a file)
+            jdbc.update("INSERT INTO mas_batch(audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key, chunk_seq,"
+                            + " group_key, group_seq, poll_job, poll_run, state, attempts, next_attempt_at, created_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
+                    new Object[] {b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(), stream(ref == null ? b.payload() : EMPTY), ref,
+                            trim(b.source(), 600), b.intakeKey(), b.chunkSeq(), b.groupKey(), b.groupSeq(), b.pollJob(), b.pollRun(), held ? HELD : READY, now, now, b.ldu()},
+                    INSERT_TYPES);
+        } catch (RuntimeException e) {
+            if (ref != null) spoolDelete(ref);
+            throw e;
+        }
+        if (ref != null) onCompletion(TransactionSynchronization.STATUS_ROLLED_BACK, ref); // the enclosing transaction may still roll back
         if (!held) afterCommit(this::signalStored);
     }
 
     private static final int[] INSERT_TYPES = {Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
-            Types.INTEGER, Types.BLOB, Types.VARCHAR, Types.VARCHAR, Types.INTEGER,
+            Types.INTEGER, Types.BLOB, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.INTEGER,
             Types.VARCHAR, Types.INTEGER, Types.VARCHAR, Types.BIGINT, Types.VARCHAR, Types.BIGINT,
             Types.BIGINT, Types.VARCHAR};
 
@@ -107,6 +146,60 @@ public class BatchStore {
         }
     }
 
+    private String spoolWrite(Payload p) {
+        try {
+            return spool.write(p);
+        } catch (IOException e) {
+            throw new DataAccessResourceFailureException("cannot write a batch payload file in " + spool.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void spoolDelete(String ref) {
+        try {
+            spool.delete(ref);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not delete the payload file {} ({}); the periodic clean-up removes it later", ref, e.toString());
+        }
+    }
+
+    /**
+     * Deletes {@code ref}'s file once the current transaction ends with {@code status} (committed: the row that named it
+     * is gone; rolled back: the row that would have named it was never stored). Outside a transaction the statement
+     * has already committed: deleted now when that is the status asked for.
+     */
+    private void onCompletion(int status, String ref) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override public void afterCompletion(int s) { if (s == status) spoolDelete(ref); }
+            });
+        } else if (status == TransactionSynchronization.STATUS_COMMITTED) {
+            spoolDelete(ref);
+        }
+    }
+
+    /** the payload file a queued batch (or, with {@code table} mas_dead_letter, a dead letter) refers to, or null */
+    private String refOf(String table, long id) {
+        List<String> l = jdbc.queryForList("SELECT payload_ref FROM " + table + " WHERE id=?", String.class, id);
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /**
+     * Deletes the payload files no batch or dead letter refers to (left by a crash) that are older than
+     * {@code graceMillis}. Returns how many; 0 without a spool.
+     */
+    public int sweepSpool(long graceMillis) {
+        if (spool == null) return 0;
+        Set<String> refs = new HashSet<>(jdbc.queryForList(
+                "SELECT payload_ref FROM mas_batch WHERE payload_ref IS NOT NULL UNION ALL SELECT payload_ref FROM mas_dead_letter WHERE payload_ref IS NOT NULL",
+                String.class));
+        try {
+            return spool.sweep(refs, graceMillis);
+        } catch (IOException e) {
+            log.warn("could not clean the payload directory {}: {}", spool.dir(), e.toString());
+            return 0;
+        }
+    }
+
     /**
      * A payload bound as a stream of known length: H2 then writes its BLOB blocks straight from the payload's
      * blocks (with setBytes it would need the whole multi-megabyte array), PostgreSQL sends it as bytea.
@@ -137,11 +230,24 @@ public class BatchStore {
     }
 
     /**
-     * The payload of a batch row; null when the row still names a payload file of an earlier version that was
-     * missing at the upgrade ({@link SpoolUpgrade}): the sender dead-letters such a batch (payload_missing).
+     * The payload of a batch row: from its file when it names one, else from the row. Null when the file is gone
+     * (deleted by hand): the sender dead-letters such a batch with its reason instead of sending nothing.
      */
-    private static Payload storedPayload(ResultSet rs) throws SQLException {
-        return rs.getString("payload_ref") != null ? null : payload(rs);
+    private Payload storedPayload(ResultSet rs) throws SQLException {
+        String ref = rs.getString("payload_ref");
+        if (ref == null) return payload(rs);
+        if (spool == null) {
+            log.error("batch {} keeps its rows in a payload file ({}), but this instance keeps payloads in the database (sync.payload-store)", rs.getLong("id"), ref);
+            return null;
+        }
+        try {
+            return spool.read(ref);
+        } catch (NoSuchFileException e) {
+            log.error("batch {}: its payload file {} is missing from {}", rs.getLong("id"), ref, spool.dir());
+            return null;
+        } catch (IOException e) {
+            throw new SQLException("cannot read the payload file " + ref + " of batch " + rs.getLong("id"), e);
+        }
     }
 
     /** Releases the HELD batches of a group once all of them are stored. */
@@ -212,7 +318,9 @@ public class BatchStore {
 
     /** Meta acknowledged the batch: it leaves the queue. */
     public void delete(long id) {
+        String ref = spool == null ? null : refOf("mas_batch", id);
         jdbc.update("DELETE FROM mas_batch WHERE id=?", id);
+        if (ref != null) onCompletion(TransactionSynchronization.STATUS_COMMITTED, ref);
     }
 
     public void retryLater(Batch b, long delayMillis, String error) {
@@ -231,11 +339,12 @@ public class BatchStore {
     /** Moves the batch to the dead letters with its reason, in one transaction. */
     public void deadLetter(Batch b, String reason, String code, int attempts) {
         tx.executeWithoutResult(s -> {
-            // a missing payload file's name goes with it (a replay is dead-lettered again, not sent empty)
+            // a payload file stays where it is: the dead letter names it instead of the batch
+            String ref = refOf("mas_batch", b.id());
             jdbc.update("INSERT INTO mas_dead_letter(batch_id, audience_key, audience_id, audience_name, action, row_count, payload, payload_ref, source, intake_key,"
-                            + " poll_job, poll_run, reason, code, attempts, created_at, dead_at, ldu) VALUES (?,?,?,?,?,?,?,(SELECT payload_ref FROM mas_batch WHERE id=?),?,?,?,?,?,?,?,?,?,?)",
+                            + " poll_job, poll_run, reason, code, attempts, created_at, dead_at, ldu) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     b.id(), b.audience().key(), b.audience().id(), b.audience().name(), b.action().name(), b.rowCount(),
-                    stream(b.payload() == null ? EMPTY : b.payload()), b.id(),
+                    stream(ref != null || b.payload() == null ? EMPTY : b.payload()), ref,
                     trim(b.source(), 600), b.intakeKey(), b.pollJob(), b.pollRun(), trim(reason, 2000), code, attempts, b.createdAt(), System.currentTimeMillis(), b.ldu());
             jdbc.update("DELETE FROM mas_batch WHERE id=?", b.id());
         });
