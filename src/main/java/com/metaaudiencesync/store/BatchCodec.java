@@ -1,15 +1,9 @@
 package com.metaaudiencesync.store;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
 import com.metaaudiencesync.model.MetaKey;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -397,11 +391,6 @@ public final class BatchCodec {
 
         public void writeRow(JsonGenerator g, Extra extra) throws IOException {
             beginRow();
-            if (extra == null && rowJson()) {
-                g.writeRawValue(rowBytes); // the row's JSON as one raw value: same bytes, one generator call per row
-                read++;
-                return;
-            }
             g.writeStartArray();
             for (int c = 0; c < cells; c++) {
                 byte tag = d[p++];
@@ -428,56 +417,6 @@ public final class BatchCodec {
         }
 
         private final byte[] hexBuf = new byte[64];
-        private final RawRow rowBytes = new RawRow();
-
-        /**
-         * The next row as the JSON the generator would write for it ({@code ["<hex>","",...]}), into {@link #rowBytes}.
-         * False (nothing consumed) when a text cell holds anything but printable ASCII without '"' and '\\': those rows
-         * go through the generator, which escapes them.
-         */
-        private boolean rowJson() {
-            int q = p;
-            byte[] b = rowBytes.buf;
-            int need = 2 + cells * 67;
-            if (b.length < need) b = rowBytes.buf = new byte[Math.max(need, 2 * b.length)];
-            int o = 0;
-            b[o++] = '[';
-            for (int c = 0; c < cells; c++) {
-                if (c > 0) b[o++] = ',';
-                byte tag = d[q++];
-                b[o++] = '"';
-                if (tag == 1) {
-                    for (int i = 0; i < 32; i += 4) {
-                        LONG_BE.set(b, o, hex8((int) INT_BE.get(d, q)));
-                        q += 4;
-                        o += 8;
-                    }
-                } else if (tag != 0) {
-                    int shift = 0, len = 0;
-                    while (true) {
-                        int x = d[q++] & 0xff;
-                        len |= (x & 0x7f) << shift;
-                        if ((x & 0x80) == 0) break;
-                        shift += 7;
-                    }
-                    if (b.length - o < len + 3 + 67 * (cells - c)) {
-                        b = rowBytes.buf = Arrays.copyOf(b, Math.max(2 * b.length, o + len + 3 + 67 * (cells - c)));
-                    }
-                    for (int i = 0; i < len; i++) {
-                        byte x = d[q + i];
-                        if (x < 0x20 || x == '"' || x == '\\' || x == 0x7f) return false; // also every non-ASCII byte (negative)
-                        b[o++] = x;
-                    }
-                    q += len;
-                }
-                b[o++] = '"';
-            }
-            b[o++] = ']';
-            rowBytes.len = o;
-            p = q;
-            return true;
-        }
-
         private String nextCell() {
             byte tag = d[p++];
             if (tag == 0) return "";
@@ -504,63 +443,6 @@ public final class BatchCodec {
                 if ((b & 0x80) == 0) return v;
                 shift += 7;
             }
-        }
-    }
-
-    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-
-    /** the 8 lowercase hex digits of 4 bytes (big-endian), as 8 ASCII bytes in a big-endian long: no table lookups */
-    static long hex8(int x) {
-        long v = x & 0xFFFFFFFFL;
-        v = ((v & 0xFFFF0000L) << 16) | (v & 0xFFFFL);
-        v = ((v & 0x0000FF000000FF00L) << 8) | (v & 0x000000FF000000FFL);
-        v = ((v & 0x00F000F000F000F0L) << 4) | (v & 0x000F000F000F000FL); // one nibble per byte, in order
-        long letters = ((v + 0x0606060606060606L) >>> 4) & 0x0101010101010101L; // 1 where the nibble is 10..15
-        return v + 0x3030303030303030L + letters * ('a' - '0' - 10);
-    }
-
-    /** byte value * 2 -> its two lowercase hex digits */
-    private static final byte[] HEX_PAIRS = new byte[512];
-    static {
-        for (int i = 0; i < 256; i++) {
-            HEX_PAIRS[2 * i] = HEX_BYTES[i >>> 4];
-            HEX_PAIRS[2 * i + 1] = HEX_BYTES[i & 0xf];
-        }
-    }
-
-    /** A row's JSON as raw bytes for {@code JsonGenerator.writeRawValue}: plain ASCII that needs no escaping. */
-    private static final class RawRow implements SerializableString {
-        byte[] buf = new byte[2048];
-        int len;
-
-        @Override public String getValue() { return new String(buf, 0, len, StandardCharsets.ISO_8859_1); }
-        @Override public int charLength() { return len; }
-        @Override public char[] asQuotedChars() { return getValue().toCharArray(); }
-        @Override public byte[] asUnquotedUTF8() { return Arrays.copyOf(buf, len); }
-        @Override public byte[] asQuotedUTF8() { return asUnquotedUTF8(); }
-        @Override public int appendQuotedUTF8(byte[] out, int off) { return appendUnquotedUTF8(out, off); }
-        @Override public int appendQuoted(char[] out, int off) { return appendUnquoted(out, off); }
-        @Override public int appendUnquotedUTF8(byte[] out, int off) {
-            if (len > out.length - off) return -1;
-            System.arraycopy(buf, 0, out, off, len);
-            return len;
-        }
-        @Override public int appendUnquoted(char[] out, int off) {
-            if (len > out.length - off) return -1;
-            for (int i = 0; i < len; i++) out[off + i] = (char) buf[i];
-            return len;
-        }
-        @Override public int writeQuotedUTF8(OutputStream out) throws IOException { return writeUnquotedUTF8(out); }
-        @Override public int writeUnquotedUTF8(OutputStream out) throws IOException {
-            out.write(buf, 0, len);
-            return len;
-        }
-        @Override public int putQuotedUTF8(ByteBuffer out) { return putUnquotedUTF8(out); }
-        @Override public int putUnquotedUTF8(ByteBuffer out) {
-            if (len > out.remaining()) return -1;
-            out.put(buf, 0, len);
-            return len;
         }
     }
 

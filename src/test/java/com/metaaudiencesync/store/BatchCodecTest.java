@@ -143,16 +143,4 @@ class BatchCodecTest {
             assertThat(a.toByteArray()).isEqualTo(b.toByteArray());
         }
     }
-
-    @Test
-    void hex8GivesTheLowercaseHexDigits() {
-        Random rnd = new Random(5);
-        for (int i = 0; i < 200_000; i++) {
-            int x = i < 256 ? i * 0x01010101 : rnd.nextInt();
-            long v = BatchCodec.hex8(x);
-            byte[] b = new byte[8];
-            for (int k = 0; k < 8; k++) b[k] = (byte) (v >>> (56 - 8 * k));
-            assertThat(new String(b, StandardCharsets.US_ASCII)).isEqualTo(String.format("%08x", x));
-        }
-    }
 }
