@@ -117,7 +117,8 @@ public class CoreBeans {
     /**
      * Crash safety needs a commit to be on disk when it returns: the file leaves the inbox right after its last
      * batch is committed, and a batch is deleted right after Meta acknowledged it. H2 by default keeps up to
-     * 500 ms of commits in memory (WRITE_DELAY), which a kill -9 loses. For an H2 file database the delay is set to 0 here, whatever the configured URL says.
+     * 500 ms of commits in memory (WRITE_DELAY), which a kill -9 loses. For an H2 file database the delay is set
+     * to 0 here, whatever the configured URL says.
      */
     public static void h2Durability(JdbcTemplate jdbc) { h2Durability(jdbc, Runtime.getRuntime().maxMemory()); }
 
