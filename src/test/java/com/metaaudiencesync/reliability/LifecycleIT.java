@@ -92,6 +92,12 @@ class LifecycleIT {
         assertThat(p.alive()).as("service died by itself; see " + out).isTrue();
     }
 
+    /** Every email in {@code emails} reaches the audience at the fake Graph API (waiting while {@code p} runs), and nothing else. */
+    static void assertAllReachMeta(ServiceProcess p, String audience, List<String> emails) {
+        await().atMost(Duration.ofSeconds(120)).until(() -> !p.alive() || ReliabSupport.memberEmailHashes(fake, audience).size() >= emails.size());
+        assertThat(ReliabSupport.memberEmailHashes(fake, audience)).isEqualTo(ReliabSupport.hashes(emails));
+    }
+
     static String body(String path, String audience, String email, String id) {
         if (path.equals("/webhooks/members")) {
             return "{\"audience\":\"" + audience + "\",\"action\":\"add\",\"email\":\"" + email + "\",\"messageId\":\"" + id + "\"}";
@@ -145,8 +151,7 @@ class LifecycleIT {
             System.out.println("start-up window, answers by status and port: " + seen);
             assertThat(seen).as("answers seen").containsKey("202 server.port").containsKey("202 listener");
             assertThat(seen.keySet()).allMatch(k -> k.startsWith("202 ") || k.startsWith("503 "));
-            await().atMost(Duration.ofSeconds(60)).until(() -> ReliabSupport.memberEmailHashes(fake, "Window").size() >= accepted.size());
-            assertThat(ReliabSupport.memberEmailHashes(fake, "Window")).isEqualTo(ReliabSupport.hashes(accepted));
+            assertAllReachMeta(p, "Window", accepted);
         } finally {
             p.sigterm(60);
         }
@@ -203,8 +208,7 @@ class LifecycleIT {
             assertThat(sender.unexpected()).as("statuses other than 2xx/503 (a real library drops those batches)").isEmpty();
             assertThat(sender.dropped.get()).isZero();
             assertThat(sent).hasSize(total * 10);
-            await().atMost(Duration.ofSeconds(60)).until(() -> ReliabSupport.memberEmailHashes(fake, audience).size() >= sent.size());
-            assertThat(ReliabSupport.memberEmailHashes(fake, audience)).isEqualTo(ReliabSupport.hashes(sent));
+            assertAllReachMeta(current[0], audience, List.copyOf(sent));
         } finally {
             stream.interrupt();
             current[0].sigterm(60);
@@ -296,8 +300,7 @@ class LifecycleIT {
 
         ServiceProcess p2 = ServiceProcess.start(props, ReliabSupport.TOKEN, out);
         try {
-            await().atMost(Duration.ofSeconds(120)).until(() -> !p2.alive() || ReliabSupport.memberEmailHashes(fake, "Drain").size() >= accepted.size());
-            assertThat(ReliabSupport.memberEmailHashes(fake, "Drain")).isEqualTo(ReliabSupport.hashes(accepted));
+            assertAllReachMeta(p2, "Drain", accepted);
         } finally {
             p2.sigterm(60);
         }
@@ -328,8 +331,7 @@ class LifecycleIT {
             fake.setUsersLatency(Duration.ZERO);
             ServiceProcess p2 = ServiceProcess.start(props, ReliabSupport.TOKEN, out);
             try {
-                await().atMost(Duration.ofSeconds(120)).until(() -> !p2.alive() || ReliabSupport.memberEmailHashes(fake, "MidRead").size() >= emails.size());
-                assertThat(ReliabSupport.memberEmailHashes(fake, "MidRead")).isEqualTo(ReliabSupport.hashes(emails));
+                assertAllReachMeta(p2, "MidRead", emails);
                 // at most the batches in flight at SIGTERM (sync.send.concurrency 2) reach Meta twice
                 await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(inbox.resolve(".done/MidRead.csv")));
                 assertThat(received("MidRead")).isBetween((long) emails.size(), emails.size() + 2_000L);
